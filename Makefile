@@ -1,0 +1,46 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make run   - set up .venv, migrate, import the catalogue, serve http://127.0.0.1:8000 (SQLite)
+#   make test  - set up .venv and run the whole test suite (DATABASE_URL picks PostgreSQL)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1:8000
+
+.PHONY: setup run test lint migrate catalogue worker messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+
+catalogue: migrate
+	$(BIN)/python manage.py import_projects
+
+# The tasks worker (e-mails) runs beside the dev server and stops with it.
+run: catalogue
+	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py db_worker --interval 2 >var/worker.log 2>&1 & \
+	$(BIN)/python manage.py runserver $(HOST)
+
+worker: setup
+	$(BIN)/python manage.py db_worker
+
+test: setup
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
+		(echo "Models and migrations differ: run manage.py makemigrations" && exit 1)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,355 @@
+"""Impact reports, their evidence, and the records of how moderators handled them.
+
+Privacy rules that every layer relies on:
+- contact details, exact location, sealed originals and internal notes are never public;
+- public pages start from ``ImpactReport.objects.published()`` and show the *public* (redacted)
+  fields only;
+- the tracking token is stored as a SHA-256 digest: the link is shown to the reporter once.
+"""
+
+import hashlib
+import secrets
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects.models import Region
+
+
+class ReporterType(models.TextChoices):
+    RESIDENT = "resident", _("Resident living nearby")
+    WORKER = "worker", _("Worker at the site")
+    NGO = "ngo", _("NGO or civic group")
+    JOURNALIST = "journalist", _("Journalist")
+    RESEARCHER = "researcher", _("Researcher")
+    OTHER = "other", _("Other")
+
+
+class Attribution(models.TextChoices):
+    ANONYMOUS = "anonymous", _("Anonymous (recommended)")
+    NAME = "name", _("Show my name")
+    ORGANISATION = "organisation", _("Show my organisation")
+
+
+class Category(models.TextChoices):
+    AIR = "air", _("Air: dust, smoke, odour")
+    WATER = "water", _("Water pollution")
+    SOIL = "soil", _("Soil contamination")
+    WASTE = "waste", _("Waste")
+    NOISE = "noise", _("Noise and vibration")
+    BIODIVERSITY = "biodiversity", _("Plants and animals")
+    HEALTH = "health", _("Health")
+    LAND = "land", _("Land and displacement")
+    WATER_USE = "water_use", _("Water use")
+    CLIMATE = "climate", _("Climate")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.IntegerChoices):
+    MINOR = 1, _("Minor: a nuisance")
+    MODERATE = 2, _("Moderate: affects daily life")
+    SERIOUS = 3, _("Serious: harm to health, property or nature")
+    SEVERE = 4, _("Severe: emergency or lasting damage")
+
+
+class Language(models.TextChoices):
+    KAZAKH = "kk", _("Kazakh")
+    RUSSIAN = "ru", _("Russian")
+    ENGLISH = "en", _("English")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    IN_REVIEW = "in_review", _("In review")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    SPAM = "spam", _("Spam")
+
+
+def new_tracking_token() -> str:
+    """A random token for the private tracking link: 256 bits, unrelated to the id."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def coarsen(value: Decimal | None, places: int = 2) -> Decimal | None:
+    """Round a coordinate to `places` decimals (2 ≈ 1 km), for publishing."""
+    if value is None:
+        return None
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+class ImpactReportQuerySet(models.QuerySet):
+    def published(self) -> "ImpactReportQuerySet":
+        """The only starting point for anything public."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def open(self) -> "ImpactReportQuerySet":
+        return self.filter(status__in=[Status.SUBMITTED, Status.IN_REVIEW, Status.NEEDS_INFO])
+
+    def by_tracking_token(self, token: str) -> "ImpactReport":
+        return self.get(tracking_digest=token_digest(token))
+
+
+class ImpactReport(models.Model):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    tracking_digest = models.CharField(max_length=64, unique=True, editable=False)
+
+    # Where.
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+    )
+    site_name = models.CharField(
+        _("site not in the catalogue"),
+        max_length=200,
+        blank=True,
+        help_text=_("If the plant or site is not in our list, name it here."),
+    )
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True, db_index=True)
+    settlement = models.CharField(_("village, town or district"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True,
+                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True,
+                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    public_latitude = models.DecimalField(_("public latitude"), max_digits=8, decimal_places=5,
+                                          null=True, blank=True)
+    public_longitude = models.DecimalField(_("public longitude"), max_digits=8, decimal_places=5,
+                                           null=True, blank=True)
+
+    # Who (never public except as the reporter chose through `attribution`).
+    reporter_type = models.CharField(_("I am a"), max_length=20, choices=ReporterType.choices)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    reporter_name = models.CharField(_("your name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    attribution = models.CharField(
+        _("show me publicly as"), max_length=20, choices=Attribution.choices, default=Attribution.ANONYMOUS
+    )
+
+    # What.
+    primary_category = models.CharField(_("main impact"), max_length=20, choices=Category.choices, db_index=True)
+    severity = models.PositiveSmallIntegerField(_("how serious"), choices=Severity.choices, db_index=True)
+    title = models.CharField(_("short title"), max_length=200)
+    description = models.TextField(_("what happened"))
+    observed_on = models.DateField(_("date observed"), db_index=True)
+    ongoing = models.BooleanField(_("still going on"), default=False)
+    language = models.CharField(_("language of the report"), max_length=8, choices=Language.choices)
+    consent_publication = models.BooleanField(_("consent to publication"), default=False)
+    consent_privacy = models.BooleanField(_("accepted the privacy terms"), default=False)
+
+    # Moderation.
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    public_title = models.CharField(_("public title"), max_length=200, blank=True)
+    public_description = models.TextField(
+        _("public text"), blank=True, help_text=_("Redact names, phone numbers and exact addresses here.")
+    )
+    public_note = models.TextField(_("moderator's public note"), blank=True)
+    internal_notes = models.TextField(_("internal notes"), blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned moderator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    created = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True, editable=False)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["tracking_digest", "version", "updated"],
+        verbose_name=_("historical impact report"),
+    )
+
+    objects = ImpactReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("impact report")
+        verbose_name_plural = _("impact reports")
+        ordering = ["created"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="report_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(project__isnull=False) | ~models.Q(site_name=""),
+                name="report_has_project_or_site",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=4), name="report_severity_valid"
+            ),
+        ]
+        permissions = [
+            ("view_contact_details", _("Can see reporters' contact details")),
+            ("view_sealed_original", _("Can see sealed originals and their metadata")),
+            ("moderate_report", _("Can review and decide on reports")),
+            ("withdraw_report", _("Can withdraw a published report")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("impacts:report_detail", args=[self.reference])
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def site_label(self) -> str:
+        return str(self.project) if self.project_id else self.site_name
+
+    @property
+    def public_reporter(self) -> str:
+        """How the reporter is shown publicly: only what they chose, else 'Anonymous'."""
+        if self.attribution == Attribution.NAME and self.reporter_name:
+            return self.reporter_name
+        if self.attribution == Attribution.ORGANISATION and self.organisation:
+            return self.organisation
+        return str(_("Anonymous"))
+
+    def assign_reference(self) -> None:
+        """KZCN-<year>-<6 digits>, from the row id (the reference is public; the token is not)."""
+        self.reference = f"KZCN-{self.created.year}-{self.pk:06d}"
+
+    def save(self, *args, **kwargs):
+        if not self.pk:
+            self.public_title = self.public_title or self.title
+            self.public_description = self.public_description or self.description
+            if self.public_latitude is None:
+                self.public_latitude = coarsen(self.latitude)
+                self.public_longitude = coarsen(self.longitude)
+            if not self.reference:
+                # A unique placeholder until the id is known.
+                self.reference = f"PENDING-{uuid.uuid4().hex[:12]}"
+            super().save(*args, **kwargs)
+            self.assign_reference()
+            type(self).objects.filter(pk=self.pk).update(reference=self.reference)
+            return
+        super().save(*args, **kwargs)
+
+    def issue_tracking_token(self) -> str:
+        """Create a new secret token; only its digest is stored. Call before the first save."""
+        token = new_tracking_token()
+        self.tracking_digest = token_digest(token)
+        return token
+
+
+class ReportCategory(models.Model):
+    """Every impact category of a report, the primary one included (for filtering)."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+
+    class Meta:
+        verbose_name = _("impact category")
+        verbose_name_plural = _("impact categories")
+        constraints = [models.UniqueConstraint(fields=["report", "category"], name="report_category_once")]
+
+    def __str__(self) -> str:
+        return self.get_category_display()
+
+
+class EvidenceKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
+
+
+class EvidenceVisibility(models.TextChoices):
+    PENDING = "pending", _("Awaiting review")
+    APPROVED = "approved", _("Approved for publication")
+    HIDDEN = "hidden", _("Hidden")
+
+
+def random_name(instance, filename: str) -> str:
+    """Stored names are random; the uploader's name is kept only as sanitised text."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+def sealed_storage():
+    from django.core.files.storage import storages
+
+    return storages["sealed"]
+
+
+class Evidence(models.Model):
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    original_name = models.CharField(_("file name as sent"), max_length=200, blank=True)
+    public_file = models.FileField(_("public copy"), upload_to=random_name, blank=True)
+    thumbnail = models.FileField(_("thumbnail"), upload_to=random_name, blank=True)
+    sealed_file = models.FileField(_("sealed original"), upload_to=random_name, storage=sealed_storage)
+    sha256 = models.CharField(_("SHA-256 of the original"), max_length=64)
+    content_type = models.CharField(_("content type (sniffed)"), max_length=60)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    captured_at = models.CharField(_("capture time (from metadata)"), max_length=40, blank=True)
+    gps_latitude = models.DecimalField(_("GPS latitude (from metadata)"), max_digits=9, decimal_places=6,
+                                       null=True, blank=True)
+    gps_longitude = models.DecimalField(_("GPS longitude (from metadata)"), max_digits=9, decimal_places=6,
+                                        null=True, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=EvidenceVisibility.choices, default=EvidenceVisibility.PENDING
+    )
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    created = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "sha256"], name="evidence_once_per_report"),
+            models.CheckConstraint(
+                condition=~models.Q(visibility="hidden") | ~models.Q(hidden_reason=""),
+                name="evidence_hidden_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} ({self.report.reference})"
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == EvidenceVisibility.APPROVED and self.report.is_public
+
+
+class SealedAccess(models.Model):
+    """Chain of custody: who viewed or downloaded a sealed original, and when."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="sealed_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=20)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sealed original access")
+        verbose_name_plural = _("sealed original accesses")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.evidence_id} {self.at:%Y-%m-%d %H:%M}"

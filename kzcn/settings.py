@@ -1,0 +1,225 @@
+"""The one settings module of kzcn, configured from environment variables.
+
+Development works with no environment at all (SQLite under var/, console email, DEBUG on).
+Production sets DJANGO_DEBUG=0 and must then give DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS,
+or the site refuses to start. Every variable is listed in README.md.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("KZCN_VAR_DIR", default=str(BASE_DIR / "var")))
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+env = environ.Env()
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+if DEBUG:
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+else:
+    # A production site that starts with a guessable key or no host check is worse than one
+    # that does not start: fail loudly.
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (50+ random characters) when DJANGO_DEBUG is off.")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off.")
+
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_filters",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
+    "simple_history",
+    "projects",
+    "impacts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "kzcn.urls"
+WSGI_APPLICATION = "kzcn.wsgi.application"
+ASGI_APPLICATION = "kzcn.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ unless DATABASE_URL says otherwise (postgres://user@host/db).
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kzcn.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + IMMEDIATE transactions: concurrent submissions wait for the write lock instead of
+    # failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: rate limits count here. The local-memory default is exact for one process (the dev
+# server); production with several workers must set CACHE_URL (e.g. redis://127.0.0.1:6379/0).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kzcn")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Languages: English, Russian and Kazakh are required; the visitor's choice is kept in a cookie.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Almaty")
+USE_I18N = True
+USE_TZ = True
+
+# Static files: vendored Bootstrap and Leaflet, served by WhiteNoise (no CDN).
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Media. Nothing here is served by path: public derivatives and sealed originals both go
+# through views that check publication and permissions (impacts.views / impacts.admin).
+MEDIA_ROOT = Path(env.str("KZCN_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+SEALED_ROOT = Path(env.str("KZCN_SEALED_ROOT", default=str(VAR_DIR / "sealed")))
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": "/evidence-files/"},
+    },
+    "sealed": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": SEALED_ROOT, "base_url": "/sealed-files/"},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        ),
+    },
+}
+
+# Uploads. FILE_UPLOAD_MAX_MEMORY_SIZE only decides when an upload spills to a temp file; the
+# real limits are the KZCN_* settings below, enforced by impacts.evidence.
+KZCN_MAX_FILES_PER_REPORT = env.int("KZCN_MAX_FILES_PER_REPORT", default=10)
+KZCN_MAX_FILE_BYTES = env.int("KZCN_MAX_FILE_MB", default=15) * 1024 * 1024
+KZCN_MAX_REPORT_BYTES = env.int("KZCN_MAX_REPORT_MB", default=60) * 1024 * 1024
+KZCN_MAX_IMAGE_PIXELS = env.int("KZCN_MAX_IMAGE_MEGAPIXELS", default=40) * 1_000_000
+KZCN_PUBLIC_IMAGE_MAX_SIDE = env.int("KZCN_PUBLIC_IMAGE_MAX_SIDE", default=1600)
+KZCN_THUMBNAIL_SIDE = env.int("KZCN_THUMBNAIL_SIDE", default=320)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB: bigger files stream to a temp file on disk
+DATA_UPLOAD_MAX_NUMBER_FILES = KZCN_MAX_FILES_PER_REPORT + 1
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file fields only
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# Abuse: honeypot + signed timestamp + rate limits (counted in the cache above).
+KZCN_FORM_MIN_SECONDS = env.int("KZCN_FORM_MIN_SECONDS", default=3)
+KZCN_FORM_MAX_AGE_SECONDS = env.int("KZCN_FORM_MAX_AGE_SECONDS", default=6 * 3600)
+KZCN_RATE_LIMIT_REPORTS_PER_IP = env.int("KZCN_RATE_LIMIT_REPORTS_PER_IP", default=10)
+KZCN_RATE_LIMIT_REPORTS_PER_CONTACT = env.int("KZCN_RATE_LIMIT_REPORTS_PER_CONTACT", default=5)
+KZCN_RATE_LIMIT_WINDOW_SECONDS = env.int("KZCN_RATE_LIMIT_WINDOW_SECONDS", default=3600)
+# Behind a reverse proxy, the client address is in this header (e.g. HTTP_X_FORWARDED_FOR).
+KZCN_CLIENT_IP_HEADER = env.str("KZCN_CLIENT_IP_HEADER", default="REMOTE_ADDR")
+
+# Public site address, used in e-mailed links (tracking link, published report).
+KZCN_SITE_URL = env.str("KZCN_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Email: printed to the console unless EMAIL_URL says otherwise (smtp+tls://user:pass@host:587).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="KZCN Watch <no-reply@localhost>")
+
+# Background tasks (django-tasks): the database backend by default, run by `manage.py db_worker`.
+# KZCN_TASKS_IMMEDIATE=1 runs them in-process (tests, or a site without a worker).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env.bool("KZCN_TASKS_IMMEDIATE", default=False)
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+LOGIN_URL = "admin:login"
+
+# Security headers. HTTPS-only settings switch on with DEBUG off, unless the deployment says
+# it terminates TLS elsewhere and sets them itself.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
