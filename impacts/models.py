@@ -22,6 +22,8 @@ from simple_history.models import HistoricalRecords
 
 from projects.models import Region
 
+from .storage import get_sealed_storage
+
 
 class ReporterType(models.TextChoices):
     RESIDENT = "resident", _("Resident living nearby")
@@ -288,12 +290,6 @@ def random_name(instance, filename: str) -> str:
     return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
-def sealed_storage():
-    from django.core.files.storage import storages
-
-    return storages["sealed"]
-
-
 class Evidence(models.Model):
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
@@ -301,7 +297,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("file name as sent"), max_length=200, blank=True)
     public_file = models.FileField(_("public copy"), upload_to=random_name, blank=True)
     thumbnail = models.FileField(_("thumbnail"), upload_to=random_name, blank=True)
-    sealed_file = models.FileField(_("sealed original"), upload_to=random_name, storage=sealed_storage)
+    sealed_file = models.FileField(_("sealed original"), upload_to=random_name, storage=get_sealed_storage)
     sha256 = models.CharField(_("SHA-256 of the original"), max_length=64)
     content_type = models.CharField(_("content type (sniffed)"), max_length=60)
     size = models.PositiveBigIntegerField(_("size in bytes"))

@@ -1,11 +1,11 @@
 """Personas and helpers shared by the tests: plain functions before factories."""
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 
 
 @pytest.fixture(autouse=True)
-def _isolated_media(tmp_path, settings):
+def _isolated_files(tmp_path, settings):
     """Every test writes uploads to its own folders, so files on disk can be asserted."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SEALED_ROOT = tmp_path / "sealed"
@@ -14,11 +14,6 @@ def _isolated_media(tmp_path, settings):
         "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path / "media"}},
         "sealed": {**settings.STORAGES["sealed"], "OPTIONS": {"location": tmp_path / "sealed"}},
     }
-    from django.core.files.storage import storages
-
-    storages._storages.clear()
-    yield
-    storages._storages.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -31,4 +26,4 @@ def _clear_cache():
 
 
 def pytest_report_header(config):
-    return f"database: {settings.DATABASES['default']['ENGINE']}"
+    return f"database: {django_settings.DATABASES['default']['ENGINE']}"

@@ -4,6 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import impacts.models
+import impacts.storage
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -125,7 +126,7 @@ class Migration(migrations.Migration):
                 ('original_name', models.CharField(blank=True, max_length=200, verbose_name='file name as sent')),
                 ('public_file', models.FileField(blank=True, upload_to=impacts.models.random_name, verbose_name='public copy')),
                 ('thumbnail', models.FileField(blank=True, upload_to=impacts.models.random_name, verbose_name='thumbnail')),
-                ('sealed_file', models.FileField(storage=impacts.models.sealed_storage, upload_to=impacts.models.random_name, verbose_name='sealed original')),
+                ('sealed_file', models.FileField(storage=impacts.storage.get_sealed_storage, upload_to=impacts.models.random_name, verbose_name='sealed original')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the original')),
                 ('content_type', models.CharField(max_length=60, verbose_name='content type (sniffed)')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
