@@ -235,7 +235,23 @@ class ImpactReport(models.Model):
         """KZCN-<year>-<6 digits>, from the row id (the reference is public; the token is not)."""
         self.reference = f"KZCN-{self.created.year}-{self.pk:06d}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def apply(self, action: str, *, by=None, message: str = "", expected_version: int | None = None):
+        """Move this report through the workflow (see impacts.workflow)."""
+        from . import workflow
+
+        return workflow.apply(self, action, by=by, message=message, expected_version=expected_version)
+
     def save(self, *args, **kwargs):
+        loaded = getattr(self, "_loaded_status", None)
+        if self.pk and loaded is not None and self.status != loaded:
+            # Status moves only through impacts.workflow.apply(), which records who and why.
+            raise ValueError(f"status of {self.reference} cannot be changed by save(); use the workflow")
         if not self.pk:
             self.public_title = self.public_title or self.title
             self.public_description = self.public_description or self.description
@@ -349,3 +365,169 @@ class SealedAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.evidence_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReportTransition(models.Model):
+    """One step of a report through the workflow: who, when, from, to, why. Never edited."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(
+        _("by (not a user)"), max_length=40, blank=True, help_text=_("E.g. 'reporter' for the tracking link.")
+    )
+    message = models.TextField(_("reason or message"), blank=True)
+    created = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.from_status} → {self.to_status}"
+
+
+class MessageDirection(models.TextChoices):
+    TO_REPORTER = "to_reporter", _("To the reporter")
+    FROM_REPORTER = "from_reporter", _("From the reporter")
+
+
+class ReportMessage(models.Model):
+    """The dialogue with the reporter, shown on their tracking page."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=20, choices=MessageDirection.choices)
+    text = models.TextField(_("message"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()}: {self.text[:40]}"
+
+
+class RequestKind(models.TextChoices):
+    WITHDRAW = "withdraw", _("Withdraw my report")
+    HIDE_NAME = "hide_name", _("Stop showing my name or organisation")
+
+
+class ReporterRequest(models.Model):
+    """A reporter's request from the tracking page, waiting for a moderator."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(_("request"), max_length=20, choices=RequestKind.choices)
+    text = models.TextField(_("reporter's words"), blank=True)
+    created = models.DateTimeField(_("received"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("reporter request")
+        verbose_name_plural = _("reporter requests")
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report.reference}: {self.get_kind_display()}"
+
+
+class NotificationKind(models.TextChoices):
+    TRACKING_LINK = "tracking_link", _("Tracking link")
+    PUBLISHED = "published", _("Report published")
+    REJECTED = "rejected", _("Report rejected")
+    NEEDS_INFO = "needs_info", _("Question to the reporter")
+    WITHDRAWN = "withdrawn", _("Report withdrawn")
+
+
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """Every attempt to tell a reporter something by e-mail, and how it went."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created = models.DateTimeField(_("queued"), default=timezone.now)
+    attempted_at = models.DateTimeField(_("attempted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class EvidenceWriter:
+    """Writes prepared evidence to storage; if the surrounding block fails, removes what it wrote.
+
+        with EvidenceWriter() as writer, transaction.atomic():
+            ...
+            writer.store(report, prepared)
+
+    so a refused or failed submission leaves neither a row nor a file behind.
+    """
+
+    def __init__(self):
+        self.written: list[tuple[object, str]] = []
+
+    def __enter__(self) -> "EvidenceWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            for storage, name in self.written:
+                storage.delete(name)
+
+    def _save(self, field, instance, name: str, content) -> None:
+        from django.core.files.base import ContentFile, File
+
+        content = ContentFile(content) if isinstance(content, bytes) else File(content)
+        getattr(instance, field.name).save(name, content, save=False)
+        self.written.append((getattr(instance, field.name).storage, getattr(instance, field.name).name))
+
+    def store(self, report: ImpactReport, prepared) -> "Evidence":
+        """Create the Evidence row for a impacts.evidence.PreparedEvidence, files first."""
+        item = Evidence(
+            report=report,
+            kind=prepared.kind,
+            original_name=prepared.original_name,
+            sha256=prepared.sha256,
+            content_type=prepared.content_type,
+            size=prepared.size,
+            width=prepared.width,
+            height=prepared.height,
+            captured_at=prepared.captured_at or "",
+            gps_latitude=prepared.gps_latitude,
+            gps_longitude=prepared.gps_longitude,
+        )
+        prepared.original.seek(0)
+        self._save(Evidence._meta.get_field("sealed_file"), item, f"original.{prepared.original_extension}",
+                   prepared.original)
+        self._save(Evidence._meta.get_field("public_file"), item, f"public.{prepared.public_extension}",
+                   prepared.public_bytes)
+        if prepared.thumbnail_bytes:
+            self._save(Evidence._meta.get_field("thumbnail"), item, "thumb.jpg", prepared.thumbnail_bytes)
+        item.save()
+        return item

@@ -5,4 +5,9 @@ from . import views
 app_name = "impacts"
 
 urlpatterns = [
+    path("report/", views.report_create, name="report_create"),
+    path("report/sent/", views.report_sent, name="report_sent"),
+    path("track/<str:token>/", views.track, name="track"),
+    path("reports/<str:reference>/", views.report_detail, name="report_detail"),
+    path("evidence/<int:pk>/<str:variant>/", views.evidence_file, name="evidence_file"),
 ]

@@ -1,0 +1,172 @@
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from projects.models import Project
+
+from . import abuse, workflow
+from .forms import ImpactReportForm, ReporterAnswerForm, ReporterRequestForm
+from .models import Evidence, EvidenceWriter, ImpactReport, NotificationKind, ReporterRequest, Status
+from .notifications import notify_reporter
+
+SUBMITTED_SESSION_KEY = "impacts.just_submitted"
+
+
+def _private(response):
+    """Pages that hold a secret (the tracking token) must not be cached, indexed or leaked as referrer."""
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _project_from_query(request) -> Project | None:
+    slug = request.GET.get("project")
+    return Project.objects.filter(slug=slug).first() if slug else None
+
+
+@require_http_methods(["GET", "POST"])
+def report_create(request):
+    project = _project_from_query(request)
+    if request.method == "POST":
+        form = ImpactReportForm(request.POST, request.FILES, project=project)
+        problem = _submission_problem(request)
+        if problem:
+            form.add_error(None, problem)
+        elif form.is_valid():
+            with transaction.atomic():
+                report = form.save()
+                tracking_link = request.build_absolute_uri(reverse("impacts:track", args=[form.tracking_token]))
+                notify_reporter(report, NotificationKind.TRACKING_LINK, tracking_link=tracking_link)
+            abuse.count_report(request)
+            request.session[SUBMITTED_SESSION_KEY] = {"reference": report.reference, "link": tracking_link,
+                                                      "emailed": bool(report.contact_email)}
+            return redirect("impacts:report_sent")
+    else:
+        form = ImpactReportForm(project=project)
+    context = {
+        "form": form,
+        "project": project,
+        "timestamp": abuse.new_timestamp(),
+        "honeypot_name": abuse.HONEYPOT_FIELD,
+        "timestamp_name": abuse.TIMESTAMP_FIELD,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "impacts/report_form.html", context, status=status)
+
+
+def _submission_problem(request) -> str | None:
+    if abuse.honeypot_filled(request.POST):
+        return _("The form could not be accepted. If you are a person, please leave the “website” field empty.")
+    return abuse.timestamp_problem(request.POST.get(abuse.TIMESTAMP_FIELD)) or abuse.rate_limit_problem(request)
+
+
+@never_cache
+def report_sent(request):
+    submitted = request.session.pop(SUBMITTED_SESSION_KEY, None)
+    return _private(render(request, "impacts/report_sent.html", {"submitted": submitted}))
+
+
+def _report_for_token(token: str) -> ImpactReport:
+    try:
+        return ImpactReport.objects.select_related("project").by_tracking_token(token)
+    except ImpactReport.DoesNotExist:
+        raise Http404 from None
+
+
+@require_http_methods(["GET", "POST"])
+def track(request, token):
+    report = _report_for_token(token)
+    answer_form = request_form = None
+    if report.status == Status.NEEDS_INFO:
+        answer_form = ReporterAnswerForm()
+    if report.status not in (Status.WITHDRAWN, Status.SPAM, Status.REJECTED):
+        request_form = ReporterRequestForm()
+    if request.method == "POST":
+        if request.POST.get("form") == "answer" and answer_form is not None:
+            answer_form = ReporterAnswerForm(request.POST, request.FILES)
+            if answer_form.is_valid():
+                _record_answer(report, answer_form)
+                messages.success(request, _("Thank you. Your answer was sent to the moderators."))
+                return redirect("impacts:track", token=token)
+        elif request.POST.get("form") == "request" and request_form is not None:
+            request_form = ReporterRequestForm(request.POST)
+            if request_form.is_valid():
+                ReporterRequest.objects.create(report=report, **request_form.cleaned_data)
+                messages.success(request, _("Your request was sent to the moderators."))
+                return redirect("impacts:track", token=token)
+        else:
+            messages.error(request, _("That action is not available for this report now."))
+            return redirect("impacts:track", token=token)
+    context = {
+        "report": report,
+        "token": token,
+        "answer_form": answer_form,
+        "request_form": request_form,
+        "dialogue": report.messages.all(),
+        "evidence": report.evidence.all(),
+        "categories": report.categories.all(),
+        "open_requests": report.requests.filter(handled_at__isnull=True),
+    }
+    status = 400 if request.method == "POST" else 200
+    return _private(render(request, "impacts/track.html", context, status=status))
+
+
+def _record_answer(report: ImpactReport, form: ReporterAnswerForm) -> None:
+    with EvidenceWriter() as writer, transaction.atomic():
+        for prepared in form.prepared_evidence:
+            if not report.evidence.filter(sha256=prepared.sha256).exists():
+                writer.store(report, prepared)
+        workflow.apply(report, "reporter_answered", message=form.cleaned_data["answer"])
+
+
+def report_detail(request, reference):
+    report = get_object_or_404(
+        ImpactReport.objects.published().select_related("project"), reference=reference
+    )
+    context = {
+        "report": report,
+        "evidence": report.evidence.filter(visibility="approved"),
+        "categories": report.categories.all(),
+        "published_transition": report.transitions.filter(to_status=Status.PUBLISHED).last(),
+    }
+    return render(request, "impacts/report_detail.html", context)
+
+
+EVIDENCE_VARIANTS = {"public": "public_file", "thumb": "thumbnail"}
+
+
+def evidence_file(request, pk, variant):
+    """A public derivative: to anyone once approved and published, else to moderators only."""
+    field = EVIDENCE_VARIANTS.get(variant)
+    item = Evidence.objects.select_related("report").filter(pk=pk).first()
+    if field is None or item is None:
+        raise Http404
+    if not (item.is_public or request.user.has_perm("impacts.view_evidence")):
+        raise Http404
+    file = getattr(item, field)
+    if not file:
+        raise Http404
+    return send_file(file, item, download=item.kind == "document")
+
+
+def send_file(file, item, *, download: bool, content_type: str | None = None):
+    """Send a stored file with headers that stop a browser from running anything in it."""
+    if content_type is None:
+        content_type = "application/pdf" if item.kind == "document" else "image/jpeg"
+    extension = "pdf" if content_type == "application/pdf" else file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        file.open("rb"),
+        content_type=content_type,
+        as_attachment=download,
+        filename=f"{item.report.reference}-{item.pk}.{extension}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=3600" if item.is_public else "no-store, private"
+    return response

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",
+    "django_ratelimit",
     "projects",
     "impacts",
 ]
@@ -107,6 +108,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: rate limits count here. The local-memory default is exact for one process (the dev
 # server); production with several workers must set CACHE_URL (e.g. redis://127.0.0.1:6379/0).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kzcn")}
+RATELIMIT_IP_META_KEY = "impacts.abuse.client_ip"  # honours KZCN_CLIENT_IP_HEADER below
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit does not list Django's own RedisCache, which increments atomically.
+    "django_ratelimit.W001",
+]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Exact for the single-process dev server; a multi-process deployment sets CACHE_URL.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +200,9 @@ TASKS = {
         )
     }
 }
+
+# Moderation history is a record, not an undo button: reverting could bypass the workflow.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

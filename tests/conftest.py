@@ -27,3 +27,34 @@ def _clear_cache():
 
 def pytest_report_header(config):
     return f"database: {django_settings.DATABASES['default']['ENGINE']}"
+
+
+def _staff(django_user_model, username, group_name=None, **extra):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(username, f"{username}@example.org", "a-long-password-1",
+                                                 is_staff=True, **extra)
+    if group_name:
+        user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def moderator(db, django_user_model):
+    return _staff(django_user_model, "moderator", "Moderators")
+
+
+@pytest.fixture
+def senior_moderator(db, django_user_model):
+    return _staff(django_user_model, "senior", "Senior moderators")
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    return _staff(django_user_model, "editor", "Editors")
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Background tasks run as soon as they are enqueued (after commit), so mail.outbox shows them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,416 @@
+"""Moderation in the Django admin.
+
+Moderators never edit status directly: the change page offers the workflow actions the user may
+take (impacts.workflow), the list offers them as bulk actions, and every change is recorded.
+What a moderator may see depends on permissions given by the roles in impacts/roles.py:
+contact details and sealed originals only with the senior permissions.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, F
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import workflow
+from .models import (
+    Category,
+    Evidence,
+    EvidenceVisibility,
+    ImpactReport,
+    Notification,
+    ReporterRequest,
+    ReportMessage,
+    ReportTransition,
+    SealedAccess,
+    Status,
+)
+
+CONTACT_FIELDS = ("reporter_name", "contact_email", "contact_phone")
+EXACT_LOCATION_FIELDS = ("latitude", "longitude")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Records (history, messages, notifications) are shown, never edited or deleted here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("impacts.view_impactreport")
+
+
+class TransitionInline(ReadOnlyInline):
+    model = ReportTransition
+    fields = ("created", "from_status", "to_status", "actor", "actor_label", "message")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("Status history")
+
+
+class MessageInline(ReadOnlyInline):
+    model = ReportMessage
+    fields = ("created", "direction", "author", "text")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("Dialogue with the reporter")
+
+
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    fields = ("created", "kind", "status", "attempted_at", "error")
+    readonly_fields = fields
+
+
+class RequestInline(ReadOnlyInline):
+    model = ReporterRequest
+    fields = ("created", "kind", "text", "handled_at", "handled_by")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("Reporter's requests")
+
+
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    extra = 0
+    can_delete = False
+    fields = ("preview", "kind", "original_name", "caption", "visibility", "hidden_reason", "details", "sealed")
+    readonly_fields = ("preview", "kind", "original_name", "details", "sealed")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("public copy"))
+    def preview(self, item):
+        if item.kind == "photo" and item.thumbnail:
+            url = reverse("impacts:evidence_file", args=[item.pk, "thumb"])
+            full = reverse("impacts:evidence_file", args=[item.pk, "public"])
+            return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
+                               'style="max-width:240px;max-height:240px"></a>', full, url)
+        return format_html('<a href="{}">{}</a>', reverse("impacts:evidence_file", args=[item.pk, "public"]),
+                           _("Open the PDF"))
+
+    @admin.display(description=gettext_lazy("file"))
+    def details(self, item):
+        size = f"{item.width}×{item.height} px, " if item.width else ""
+        return f"{item.content_type}, {size}{item.size:,} bytes"
+
+    @admin.display(description=gettext_lazy("sealed original"))
+    def sealed(self, item):
+        if not self._request.user.has_perm("impacts.view_sealed_original"):
+            return _("Only senior moderators can see the original and its metadata.")
+        gps = (f"{item.gps_latitude}, {item.gps_longitude}" if item.gps_latitude is not None
+               else _("no GPS in the file"))
+        url = reverse("admin:impacts_evidence_sealed", args=[item.pk])
+        return format_html(
+            '<a href="{}">{}</a><br>SHA-256 {}<br>{}: {}<br>{}: {}',
+            url, _("Download the original (logged)"), item.sha256,
+            _("GPS"), gps, _("Captured"), item.captured_at or "—",
+        )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._request = request
+        return super().get_formset(request, obj, **kwargs)
+
+
+class ReportAdminForm(forms.ModelForm):
+    """Carries the version the moderator saw, so a concurrent edit is refused, not overwritten."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ImpactReport
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        seen = data.get("seen_version")
+        if self.instance.pk and seen is not None and seen != self.instance.version:
+            raise forms.ValidationError(
+                _("Someone else changed this report while you were editing it. Nothing was saved: "
+                  "open the report again to see their changes.")
+            )
+        return data
+
+
+class ReasonActionForm(helpers.ActionForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (for reject and spam)"), required=False,
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
+class HasEvidenceFilter(admin.SimpleListFilter):
+    title = gettext_lazy("has evidence")
+    parameter_name = "has_evidence"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(evidence_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(evidence_count=0)
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = gettext_lazy("impact category")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return Category.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(categories__category=self.value())
+        return queryset
+
+
+class OpenRequestFilter(admin.SimpleListFilter):
+    title = gettext_lazy("reporter's request")
+    parameter_name = "open_request"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Waiting"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(requests__handled_at__isnull=True, requests__isnull=False).distinct()
+        return queryset
+
+
+@admin.register(ImpactReport)
+class ImpactReportAdmin(SimpleHistoryAdmin):
+    form = ReportAdminForm
+    action_form = ReasonActionForm
+    change_form_template = "admin/impacts/impactreport/change_form.html"
+    change_list_template = "admin/impacts/impactreport/change_list.html"
+    list_display = ("reference", "title", "status", "waiting", "project", "category_list", "severity",
+                    "evidence_count", "assigned_to")
+    list_filter = ("status", CategoryFilter, "project__sector", "project", "reporter_type", "severity",
+                   "created", HasEvidenceFilter, OpenRequestFilter, "assigned_to")
+    list_select_related = ("project", "assigned_to")
+    search_fields = ("reference", "title", "description", "public_title", "public_description", "site_name")
+    ordering = ("created",)
+    list_per_page = 50
+    inlines = [EvidenceInline, TransitionInline, MessageInline, RequestInline, NotificationInline]
+    actions = ["start_review", "publish", "reject", "mark_spam"]
+    history_list_display = ["status"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .annotate(evidence_count=Count("evidence", distinct=True))
+            .prefetch_related("categories")
+        )
+
+    # --- what each role sees ---
+
+    def get_fieldsets(self, request, obj=None):
+        submitted = ["reference", "status", "created", "project", "site_name", "region", "settlement",
+                     "primary_category", "category_list", "severity", "observed_on", "ongoing", "language",
+                     "title", "description", "reporter_type", "organisation", "attribution",
+                     "consent_publication", "consent_privacy"]
+        if request.user.has_perm("impacts.view_contact_details"):
+            submitted += [*CONTACT_FIELDS, *EXACT_LOCATION_FIELDS]
+        return [
+            (_("As submitted (never changed)"), {"fields": submitted}),
+            (_("Public version (redact names, phone numbers, exact addresses)"), {
+                "fields": ["public_title", "public_description", "public_latitude", "public_longitude",
+                           "public_note"],
+            }),
+            (_("Moderation"), {"fields": ["assigned_to", "internal_notes", "seen_version"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["reference", "status", "created", "project", "site_name", "region", "settlement",
+                "primary_category", "category_list", "severity", "observed_on", "ongoing", "language",
+                "title", "description", "reporter_type", "organisation", "attribution",
+                "consent_publication", "consent_privacy", *CONTACT_FIELDS, *EXACT_LOCATION_FIELDS]
+
+    def has_add_permission(self, request):
+        return False  # reports come from the public form
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # take down with "withdraw" or "spam"; the record stays
+
+    # --- list columns ---
+
+    @admin.display(description=gettext_lazy("waiting"), ordering="created")
+    def waiting(self, report):
+        days = (timezone.now() - report.created).days
+        return _("%(days)d d") % {"days": days}
+
+    @admin.display(description=gettext_lazy("impacts"))
+    def category_list(self, report):
+        return ", ".join(c.get_category_display() for c in report.categories.all())
+
+    @admin.display(description=gettext_lazy("evidence"), ordering="evidence_count")
+    def evidence_count(self, report):
+        return report.evidence_count
+
+    def changelist_view(self, request, extra_context=None):
+        counts = dict(ImpactReport.objects.values_list("status").annotate(n=Count("id")).order_by())
+        extra_context = {**(extra_context or {}),
+                         "status_counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices]}
+        return super().changelist_view(request, extra_context)
+
+    # --- saving edits (optimistic locking) ---
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            with transaction.atomic():
+                bumped = ImpactReport.objects.filter(pk=obj.pk, version=form.cleaned_data.get("seen_version",
+                                                                                              obj.version))
+                if not bumped.update(version=F("version") + 1):
+                    raise PermissionDenied(_("Someone else changed this report; nothing was saved."))
+                obj.version += 1
+                super().save_model(request, obj, form, change)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for item in instances:
+            if isinstance(item, Evidence) and item.visibility == EvidenceVisibility.HIDDEN and not item.hidden_reason:
+                item.hidden_reason = _("hidden by a moderator")
+            item.save()
+        formset.save_m2m()
+
+    # --- workflow on the change page ---
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/transition/", self.admin_site.admin_view(self.transition_view),
+                 name="impacts_impactreport_transition"),
+            path("evidence/<int:pk>/sealed/", self.admin_site.admin_view(self.sealed_view),
+                 name="impacts_evidence_sealed"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["workflow_actions"] = workflow.available_actions(obj, request.user)
+            context["report_version"] = obj.version
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def transition_view(self, request, pk):
+        if request.method != "POST":
+            raise Http404
+        report = get_object_or_404(ImpactReport, pk=pk)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            workflow.apply(report, request.POST.get("action", ""), by=request.user,
+                           message=request.POST.get("message", ""), expected_version=version)
+        except workflow.WorkflowError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(request, _("%(reference)s is now “%(status)s”.")
+                              % {"reference": report.reference, "status": report.get_status_display()})
+        return HttpResponseRedirect(reverse("admin:impacts_impactreport_change", args=[pk]))
+
+    def sealed_view(self, request, pk):
+        from .views import send_file
+
+        if not request.user.has_perm("impacts.view_sealed_original"):
+            raise PermissionDenied
+        item = get_object_or_404(Evidence.objects.select_related("report"), pk=pk)
+        SealedAccess.objects.create(evidence=item, user=request.user, action="download")
+        return send_file(item.sealed_file, item, download=True, content_type=item.content_type)
+
+    # --- bulk actions ---
+
+    def _bulk(self, request, queryset, action_name):
+        reason = request.POST.get("reason", "")
+        done, failed = 0, []
+        for report in queryset:
+            try:
+                workflow.apply(report, action_name, by=request.user, message=reason)
+                done += 1
+            except workflow.WorkflowError as error:
+                failed.append(f"{report.reference}: {error.message}")
+        if done:
+            self.message_user(request, _("%(count)d report(s) changed.") % {"count": done}, messages.SUCCESS)
+        if failed:
+            self.message_user(request, format_html("{}<ul>{}</ul>", _("Not changed:"),
+                                                   format_html_join("", "<li>{}</li>", ((f,) for f in failed))),
+                              messages.WARNING)
+
+    @admin.action(description=gettext_lazy("Start review"), permissions=["moderate"])
+    def start_review(self, request, queryset):
+        self._bulk(request, queryset, "start_review")
+
+    @admin.action(description=gettext_lazy("Publish"), permissions=["moderate"])
+    def publish(self, request, queryset):
+        self._bulk(request, queryset, "publish")
+
+    @admin.action(description=gettext_lazy("Reject (give one reason for all)"), permissions=["moderate"])
+    def reject(self, request, queryset):
+        self._bulk(request, queryset, "reject")
+
+    @admin.action(description=gettext_lazy("Mark as spam (give a reason)"), permissions=["moderate"])
+    def mark_spam(self, request, queryset):
+        self._bulk(request, queryset, "mark_spam")
+
+    def has_moderate_permission(self, request):
+        return request.user.has_perm("impacts.moderate_report")
+
+
+@admin.register(ReporterRequest)
+class ReporterRequestAdmin(admin.ModelAdmin):
+    list_display = ("report", "kind", "created", "handled_at", "handled_by")
+    list_filter = ("kind", ("handled_at", admin.EmptyFieldListFilter))
+    list_select_related = ("report", "handled_by")
+    readonly_fields = ("report", "kind", "text", "created", "handled_at", "handled_by")
+    actions = ["mark_handled"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("Mark as handled"), permissions=["change"])
+    def mark_handled(self, request, queryset):
+        count = queryset.filter(handled_at__isnull=True).update(handled_at=timezone.now(), handled_by=request.user)
+        self.message_user(request, _("%(count)d request(s) marked as handled.") % {"count": count})
+
+
+@admin.register(SealedAccess)
+class SealedAccessAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "action", "evidence")
+    list_select_related = ("user", "evidence__report")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+

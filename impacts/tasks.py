@@ -1,0 +1,10 @@
+"""Background tasks (django-tasks): run by `manage.py db_worker`, or at once in tests."""
+
+from django_tasks import task
+
+from . import notifications
+
+
+@task()
+def send_notification(notification_id: int, tracking_link: str = "") -> str:
+    return notifications.send(notification_id, tracking_link)
