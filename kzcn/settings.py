@@ -114,7 +114,10 @@ SILENCED_SYSTEM_CHECKS = [
     "django_ratelimit.W001",
 ]
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-    # Exact for the single-process dev server; a multi-process deployment sets CACHE_URL.
+    if not DEBUG:
+        # Each worker process would count separately and let floods through.
+        raise ImproperlyConfigured("CACHE_URL must be set (e.g. redis://127.0.0.1:6379/0) when DJANGO_DEBUG is off.")
+    # Exact for the single-process dev server.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 AUTH_PASSWORD_VALIDATORS = [
