@@ -1,15 +1,19 @@
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from projects.models import Project
 
-from . import abuse, workflow
+from . import abuse, exports, workflow
+from .filters import ImpactReportFilter
 from .forms import ImpactReportForm, ReporterAnswerForm, ReporterRequestForm
 from .models import Evidence, EvidenceWriter, ImpactReport, NotificationKind, ReporterRequest, Status
 from .notifications import notify_reporter
@@ -170,3 +174,80 @@ def send_file(file, item, *, download: bool, content_type: str | None = None):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "public, max-age=3600" if item.is_public else "no-store, private"
     return response
+
+
+# The public side: lists, exports and the map of published reports. Each starts from
+# published() through _public_reports(), so nothing unpublished can reach them.
+
+REPORTS_PER_PAGE = 20
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+
+def _public_reports():
+    """Published reports with what the lists show, in a number of queries that does not grow."""
+    return ImpactReport.objects.published().select_related("project").prefetch_related("categories")
+
+
+def _filtered_reports(request) -> ImpactReportFilter:
+    return ImpactReportFilter(request.GET, queryset=_public_reports())
+
+
+def _mapped(reports):
+    return reports.filter(public_latitude__isnull=False, public_longitude__isnull=False)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def report_list(request):
+    filterset = _filtered_reports(request)
+    page = Paginator(filterset.qs, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "filtered": any(value for key, value in request.GET.items() if key not in ("page", "ordering")),
+        "query": _query_without_page(request),
+    }
+    return render(request, "impacts/report_list.html", context)
+
+
+def report_export_csv(request):
+    """The filtered list as CSV, streamed row by row (see impacts.exports on attribution)."""
+    reports = _filtered_reports(request).qs.iterator(chunk_size=exports.ROWS_PER_CHUNK)
+    response = StreamingHttpResponse(
+        exports.csv_lines(reports, request.build_absolute_uri), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"kzcn-watch-reports-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Link"] = f'<{exports.license_url()}>; rel="license"'
+    return response
+
+
+def report_export_geojson(request):
+    """The filtered reports that have public coordinates, as a GeoJSON FeatureCollection."""
+    reports = _mapped(_filtered_reports(request).qs).iterator(chunk_size=exports.ROWS_PER_CHUNK)
+    response = JsonResponse(
+        exports.feature_collection(reports, request.build_absolute_uri), content_type="application/geo+json"
+    )
+    response["Link"] = f'<{exports.license_url()}>; rel="license"'
+    return response
+
+
+def report_map(request):
+    filterset = _filtered_reports(request)
+    query = _query_without_page(request)
+    geojson_url = reverse("impacts:report_export_geojson") + (f"?{query}" if query else "")
+    context = {
+        "filterset": filterset,
+        "reports": _mapped(filterset.qs),
+        "query": query,
+        "geojson_url": geojson_url,
+        "tile_url": getattr(settings, "KZCN_MAP_TILE_URL", DEFAULT_TILE_URL),
+        "tile_attribution": getattr(settings, "KZCN_MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+    }
+    return render(request, "impacts/map.html", context)

@@ -1,0 +1,118 @@
+"""Filters of the public report list: every choice lives in the query string, so a list can be shared.
+
+The querysets given to these filters must start from ``ImpactReport.objects.published()``.
+"""
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project, Region, Sector
+
+from .models import (
+    Category,
+    Evidence,
+    EvidenceKind,
+    EvidenceVisibility,
+    ImpactReport,
+    ReportCategory,
+    ReporterType,
+    Severity,
+)
+
+# Visitor-facing ordering value → fields; the reference breaks ties so pages never overlap.
+ORDERINGS = {
+    "newest": [F("observed_on").desc(), F("pk").desc()],
+    "oldest": [F("observed_on").asc(), F("pk").asc()],
+    "severity": [F("severity").desc(), F("observed_on").desc(), F("pk").desc()],
+}
+ORDERING_CHOICES = [
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("severity", _("Most serious first")),
+]
+# 'simple' does no stemming: reports are written in Kazakh, Russian and English alike.
+SEARCH_CONFIG = "simple"
+
+
+def approved_photos() -> Exists:
+    return Exists(
+        Evidence.objects.filter(
+            report=OuterRef("pk"), kind=EvidenceKind.PHOTO, visibility=EvidenceVisibility.APPROVED
+        )
+    )
+
+
+def project_choices() -> list[tuple[int, str]]:
+    # Fewer than 60 projects: a plain choice list avoids rendering a ModelChoice queryset per page.
+    return [(pk, name) for pk, name in Project.objects.order_by("name_en").values_list("pk", "name_en")]
+
+
+class ImpactReportFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    project = django_filters.ChoiceFilter(label=_("Project"), choices=project_choices, empty_label=_("Any project"))
+    sector = django_filters.ChoiceFilter(
+        label=_("Sector"), field_name="project__sector", choices=Sector.choices, empty_label=_("Any sector")
+    )
+    region = django_filters.ChoiceFilter(
+        label=_("Region"), choices=Region.choices, empty_label=_("Any region")
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("Impact"), method="filter_category", choices=Category.choices, empty_label=_("Any impact")
+    )
+    severity = django_filters.ChoiceFilter(
+        label=_("Severity"), choices=Severity.choices, empty_label=_("Any severity")
+    )
+    reporter_type = django_filters.ChoiceFilter(
+        label=_("Reported by"), choices=ReporterType.choices, empty_label=_("Anyone")
+    )
+    observed_from = django_filters.DateFilter(
+        label=_("Observed from"), field_name="observed_on", lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    observed_to = django_filters.DateFilter(
+        label=_("Observed until"), field_name="observed_on", lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    has_photos = django_filters.BooleanFilter(label=_("With photos"), method="filter_has_photos")
+    ongoing = django_filters.BooleanFilter(label=_("Still going on"))
+    ordering = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=ORDERING_CHOICES, method="order", empty_label=None
+    )
+
+    class Meta:
+        model = ImpactReport
+        fields = []  # all declared above, in the order the form shows them
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Newest first unless a search ranks by relevance; an explicit "sort by" (applied last) wins.
+        return super().filter_queryset(queryset.order_by(*ORDERINGS["newest"]))
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Words of the public title and text (never the original, unredacted ones)."""
+        words = value.split()
+        if not words:
+            return queryset
+        if connection.vendor == "postgresql":
+            query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
+            vector = SearchVector("public_title", "public_description", config=SEARCH_CONFIG)
+            queryset = queryset.annotate(search=vector, rank=SearchRank(vector, query)).filter(search=query)
+            return queryset.order_by("-rank", *ORDERINGS["newest"])
+        # SQLite (development): every word must appear in the public title or text.
+        for word in words:
+            in_public_text = Q(public_title__icontains=word) | Q(public_description__icontains=word)
+            queryset = queryset.filter(in_public_text)
+        return queryset
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Exists rather than a join, so a report never shows twice.
+        return queryset.filter(Exists(ReportCategory.objects.filter(report=OuterRef("pk"), category=value)))
+
+    def filter_has_photos(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(approved_photos()) if value else queryset.filter(~approved_photos())
+
+    def order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*ORDERINGS.get(value, ORDERINGS["newest"]))
