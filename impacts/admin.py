@@ -133,7 +133,8 @@ class ReportAdminForm(forms.ModelForm):
 
     class Meta:
         model = ImpactReport
-        fields = "__all__"
+        fields = ["public_title", "public_description", "public_latitude", "public_longitude", "public_note",
+                  "assigned_to", "internal_notes"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

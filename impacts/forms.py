@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
@@ -141,6 +142,7 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
             self.initial.setdefault("project", project.pk)
         self.fields["observed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["language"].required = True
+        self.initial.setdefault("language", (get_language() or "en")[:2])
         self.fields["title"].widget.attrs["maxlength"] = 200
         self.fields["attribution"].choices = Attribution.choices
 

@@ -190,11 +190,11 @@ def test_changelist_query_count_does_not_grow_with_rows(client, moderator, djang
     project = make_site_project()
     client.force_login(moderator)
     url = reverse("admin:impacts_impactreport_changelist")
-    for n in range(3):
+    for _ in range(3):
         make_report(project=project, categories=["air", "water"])
     with django_assert_max_num_queries(15) as few:
         assert client.get(url).status_code == 200
-    for n in range(40):
+    for _ in range(40):
         make_report(project=project, categories=["air", "water"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
