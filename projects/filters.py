@@ -1,0 +1,77 @@
+"""The catalogue's filters: every choice lives in the query string, so a filtered list can be shared."""
+
+import django_filters
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Financing, ProgrammeTie, Project, ProjectParty, Region, Sector, Status
+
+# Visitor-facing ordering value → fields. Missing costs and years go last either way, so
+# "most expensive first" does not open with projects whose cost no source states.
+ORDERINGS = {
+    "name": [F("name_en").asc()],
+    "-name": [F("name_en").desc()],
+    "cost": [F("cost_usd_million").asc(nulls_last=True)],
+    "-cost": [F("cost_usd_million").desc(nulls_last=True)],
+    "start_year": [F("start_year").asc(nulls_last=True)],
+    "-start_year": [F("start_year").desc(nulls_last=True)],
+}
+ORDERING_CHOICES = [
+    ("name", _("Name (A–Z)")),
+    ("-name", _("Name (Z–A)")),
+    ("-cost", _("Cost (highest first)")),
+    ("cost", _("Cost (lowest first)")),
+    ("start_year", _("Start year (earliest first)")),
+    ("-start_year", _("Start year (latest first)")),
+]
+
+
+def company_named(text: str) -> Q:
+    """Projects where a company or lender's name contains ``text``."""
+    parties = ProjectParty.objects.filter(project=OuterRef("pk"), company__name__icontains=text)
+    lenders = Financing.objects.filter(project=OuterRef("pk"), lender__icontains=text)
+    return Q(Exists(parties)) | Q(Exists(lenders))
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    sector = django_filters.ChoiceFilter(label=_("Sector"), choices=Sector.choices, empty_label=_("Any sector"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices, empty_label=_("Any status"))
+    region = django_filters.ChoiceFilter(label=_("Region"), choices=Region.choices, empty_label=_("Any region"))
+    tie = django_filters.ChoiceFilter(
+        label=_("Tie to the programme"),
+        field_name="programme_tie",
+        choices=ProgrammeTie.choices,
+        empty_label=_("Any tie"),
+    )
+    company = django_filters.CharFilter(label=_("Company or lender"), method="filter_company")
+    cost_min = django_filters.NumberFilter(
+        label=_("Cost from (USD million)"), field_name="cost_usd_million", lookup_expr="gte", min_value=0
+    )
+    cost_max = django_filters.NumberFilter(
+        label=_("Cost up to (USD million)"), field_name="cost_usd_million", lookup_expr="lte", min_value=0
+    )
+    ordering = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=ORDERING_CHOICES, method="order", empty_label=None
+    )
+
+    class Meta:
+        model = Project
+        fields = []  # all declared above, in the order the form shows them
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Names in every language, companies, overview, settlement and the partner texts."""
+        text_fields = [
+            "name_en", "name_ru", "name_kk", "name_zh", "overview", "settlement",
+            "chinese_partners_as_stated", "kazakh_partners_as_stated",
+        ]  # fmt: skip
+        matches = company_named(value)
+        for field in text_fields:
+            matches |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(matches)
+
+    def filter_company(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(company_named(value))
+
+    def order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*ORDERINGS.get(value, ORDERINGS["name"]), "name_en", "pk")
