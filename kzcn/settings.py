@@ -89,7 +89,11 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise (postgres://user@host/db).
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kzcn.sqlite3'}")}
+DATABASES = {
+    "default": environ.Env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'kzcn.sqlite3'}"  # empty counts as unset
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + IMMEDIATE transactions: concurrent submissions wait for the write lock instead of
     # failing with "database is locked".

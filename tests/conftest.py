@@ -17,6 +17,16 @@ def _isolated_files(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise():
+    """A request in Kazakh or Russian leaves its language active in the thread; start each test in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
