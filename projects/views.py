@@ -46,7 +46,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "identified": identified,
         "programme_total": programme_total,
-        "identified_percent": min(100, round(100 * identified / programme_total)) if programme_total else 0,
         "unidentified": max(programme_total - tied, 0),
         "headline_figures": [f for key, f in figures.items() if key not in BREAKDOWN_KEYS],
         "breakdown_source": figures.get("launched_count"),
