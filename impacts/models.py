@@ -531,3 +531,30 @@ class EvidenceWriter:
             self._save(Evidence._meta.get_field("thumbnail"), item, "thumb.jpg", prepared.thumbnail_bytes)
         item.save()
         return item
+
+
+class TranslationMethod(models.TextChoices):
+    HUMAN = "human", _("Translated by a person")
+    MACHINE = "machine", _("Machine translation")
+
+
+class ReportTranslation(models.Model):
+    """A moderator's translation of a published report's public text into another language."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8, choices=[c for c in Language.choices if c[0] != "other"])
+    title = models.CharField(_("translated title"), max_length=200)
+    text = models.TextField(_("translated text"))
+    method = models.CharField(_("how it was translated"), max_length=10, choices=TranslationMethod.choices)
+    translated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [models.UniqueConstraint(fields=["report", "language"], name="one_translation_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ({self.language})"

@@ -14,6 +14,7 @@ _MODERATOR = [
     "impacts.view_evidence", "impacts.change_evidence",
     "impacts.view_reporttransition", "impacts.view_reportmessage", "impacts.view_notification",
     "impacts.view_reporterrequest", "impacts.change_reporterrequest",
+    "impacts.view_reporttranslation", "impacts.add_reporttranslation", "impacts.change_reporttranslation",
     "projects.view_project",
 ]
 
