@@ -29,6 +29,7 @@ from .models import (
     ImpactReport,
     Notification,
     ReporterRequest,
+    ReportTranslation,
     ReportMessage,
     ReportTransition,
     SealedAccess,
@@ -81,6 +82,14 @@ class RequestInline(ReadOnlyInline):
     fields = ("created", "kind", "text", "handled_at", "handled_by")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("Reporter's requests")
+
+
+class TranslationInline(admin.StackedInline):
+    model = ReportTranslation
+    extra = 0
+    fields = ("language", "method", "title", "text", "translated_by", "created")
+    readonly_fields = ("translated_by", "created")
+    verbose_name_plural = gettext_lazy("Translations of the public text")
 
 
 class EvidenceInline(admin.StackedInline):
@@ -214,7 +223,8 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
     search_fields = ("reference", "title", "description", "public_title", "public_description", "site_name")
     ordering = ("created",)
     list_per_page = 50
-    inlines = [EvidenceInline, TransitionInline, MessageInline, RequestInline, NotificationInline]
+    inlines = [EvidenceInline, TranslationInline, TransitionInline, MessageInline, RequestInline,
+               NotificationInline]
     actions = ["start_review", "publish", "reject", "mark_spam"]
     history_list_display = ["status"]
 
@@ -293,6 +303,8 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for item in instances:
+            if isinstance(item, ReportTranslation) and item.translated_by_id is None:
+                item.translated_by = request.user
             if isinstance(item, Evidence) and item.visibility == EvidenceVisibility.HIDDEN and not item.hidden_reason:
                 item.hidden_reason = _("hidden by a moderator")
             item.save()

@@ -231,6 +231,13 @@ class ImpactReport(models.Model):
             return self.organisation
         return str(_("Anonymous"))
 
+    def translation_for(self, language: str | None) -> "ReportTranslation | None":
+        """A moderator's translation into `language`, if the report was written in another one."""
+        language = (language or "")[:2]
+        if not language or language == self.language:
+            return None
+        return self.translations.filter(language=language).first()
+
     def assign_reference(self) -> None:
         """KZCN-<year>-<6 digits>, from the row id (the reference is public; the token is not)."""
         self.reference = f"KZCN-{self.created.year}-{self.pk:06d}"

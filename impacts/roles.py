@@ -53,5 +53,6 @@ def sync_roles(apps=None) -> None:
         permissions = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            # An early migration runs before later models exist; a later migration syncs again.
+            permissions.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
         group.permissions.set(permissions)

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, JsonResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -133,11 +134,14 @@ def report_detail(request, reference):
     report = get_object_or_404(
         ImpactReport.objects.published().select_related("project"), reference=reference
     )
+    show_original = "original" in request.GET
     context = {
         "report": report,
         "evidence": report.evidence.filter(visibility="approved"),
         "categories": report.categories.all(),
-        "published_transition": report.transitions.filter(to_status=Status.PUBLISHED).last(),
+        "translation": None if show_original else report.translation_for(get_language()),
+        "has_translation": report.translations.exists(),
+        "show_original": show_original,
     }
     return render(request, "impacts/report_detail.html", context)
 

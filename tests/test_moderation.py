@@ -129,7 +129,7 @@ def test_concurrent_text_edit_in_admin_is_refused_not_overwritten(client, modera
 
 def inline_management_data():
     data = {}
-    for prefix in ("evidence", "transitions", "messages", "requests", "notifications"):
+    for prefix in ("evidence", "translations", "transitions", "messages", "requests", "notifications"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0,
                      f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})
     return data

@@ -87,3 +87,13 @@ def test_hidden_evidence_stays_private_after_publication(client, moderator):
     page = client.get(report.get_absolute_url()).content.decode()
     assert reverse("impacts:evidence_file", args=[shown.pk, "thumb"]) in page
     assert reverse("impacts:evidence_file", args=[hidden.pk, "thumb"]) not in page
+
+
+def test_every_permission_named_in_the_roles_exists_after_migrations():
+    from django.contrib.auth.models import Group
+
+    from impacts.roles import ROLES
+
+    for name, codenames in ROLES.items():
+        granted = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
+        assert granted == set(codenames), name
