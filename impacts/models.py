@@ -191,6 +191,13 @@ class ImpactReport(models.Model):
         verbose_name = _("impact report")
         verbose_name_plural = _("impact reports")
         ordering = ["created"]
+        # The public list filters on status and orders by date observed (or severity); feeds by
+        # date published. The full-text GIN index is PostgreSQL-only (migration 0005).
+        indexes = [
+            models.Index(fields=["status", "-observed_on", "-id"], name="report_status_observed"),
+            models.Index(fields=["status", "-severity", "-observed_on"], name="report_status_severity"),
+            models.Index(fields=["status", "-published_at"], name="report_status_published"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="report_status_valid"),
             models.CheckConstraint(
