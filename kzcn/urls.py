@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("impacts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("impacts.api")),
     path("admin/", admin.site.urls),
 ]
 
