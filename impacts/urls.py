@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "impacts"
 
@@ -8,10 +8,15 @@ urlpatterns = [
     path("report/", views.report_create, name="report_create"),
     path("report/sent/", views.report_sent, name="report_sent"),
     path("track/<str:token>/", views.track, name="track"),
+    # Before report_detail, which would otherwise take "feed" for a reference.
+    path("reports/feed/", feeds.PublishedReportsFeed(), name="feed"),
     path("reports/<str:reference>/", views.report_detail, name="report_detail"),
     path("evidence/<int:pk>/<str:variant>/", views.evidence_file, name="evidence_file"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/export.csv", views.report_export_csv, name="report_export_csv"),
     path("reports/export.geojson", views.report_export_geojson, name="report_export_geojson"),
     path("map/", views.report_map, name="map"),
+    path("reports/feed/project/<slug:slug>/", feeds.ProjectReportsFeed(), name="project_feed"),
+    path("reports/feed/region/<str:region>/", feeds.RegionReportsFeed(), name="region_feed"),
+    path("stats/", views.stats, name="stats"),
 ]

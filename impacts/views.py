@@ -2,21 +2,34 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from projects.models import Project
+from projects.models import ProgrammeFigure, Project, Region, Sector
+from projects.views import status_comparison
 
-from . import abuse, exports, workflow
+from . import abuse, charts, exports, workflow
 from .filters import ImpactReportFilter
 from .forms import ImpactReportForm, ReporterAnswerForm, ReporterRequestForm
-from .models import Evidence, EvidenceWriter, ImpactReport, NotificationKind, ReporterRequest, Status
+from .models import (
+    Category,
+    Evidence,
+    EvidenceWriter,
+    ImpactReport,
+    NotificationKind,
+    ReportCategory,
+    ReporterRequest,
+    Status,
+)
 from .notifications import notify_reporter
 
 SUBMITTED_SESSION_KEY = "impacts.just_submitted"
@@ -255,3 +268,50 @@ def report_map(request):
         "tile_attribution": getattr(settings, "KZCN_MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
     }
     return render(request, "impacts/map.html", context)
+
+
+# Statistics of published reports and of the catalogue, drawn as server-side SVG bar charts.
+
+
+def _report_charts() -> dict:
+    reports = ImpactReport.objects.published().order_by()
+    categories = dict(
+        ReportCategory.objects.filter(report__status=Status.PUBLISHED)
+        .order_by()
+        .values_list("category")
+        .annotate(total=Count("report", distinct=True))
+    )
+    sectors = dict(reports.values_list("project__sector").annotate(total=Count("pk")))
+    regions = dict(reports.values_list("region").annotate(total=Count("pk")))
+    months = reports.annotate(month=TruncMonth("observed_on")).values_list("month").annotate(total=Count("pk"))
+    return {
+        "categories": charts.bar_chart([(label, categories.get(value, 0)) for value, label in Category.choices]),
+        "sectors": charts.bar_chart(
+            [(label, sectors.get(value, 0)) for value, label in Sector.choices]
+            + [(_("Site not in the catalogue"), sectors.get(None, 0))]
+        ),
+        "regions": charts.bar_chart(
+            [(label, regions[value]) for value, label in Region.choices if regions.get(value)]
+            + ([(_("Region not stated"), regions[""])] if regions.get("") else [])
+        ),
+        "months": charts.bar_chart([(date_format(month, "YEAR_MONTH_FORMAT"), n) for month, n in sorted(months)]),
+    }
+
+
+def stats(request):
+    """Published reports by category, sector, region and month; projects beside the official figures."""
+    figures = ProgrammeFigure.objects.by_key()
+    status_counts = Project.objects.count_by("status")
+    sector_counts = Project.objects.count_by("sector")
+    comparison = status_comparison(status_counts, figures)
+    context = {
+        **_report_charts(),
+        "project_statuses": charts.bar_chart(
+            [charts.Bar(label=str(row["status"].label), count=row["catalogue"], extra=row) for row in comparison]
+        ),
+        "project_sectors": charts.bar_chart([(label, sector_counts.get(value, 0)) for value, label in Sector.choices]),
+        "catalogue_total": sum(status_counts.values()),
+        "programme_figure": figures.get("programme_projects"),
+        "breakdown_source": figures.get("launched_count"),
+    }
+    return render(request, "impacts/stats.html", context)

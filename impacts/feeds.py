@@ -1,0 +1,96 @@
+"""Atom feeds of newly published reports: all of them, per project and per region.
+
+Items carry the public title, an excerpt of the public (redacted) text, the report's link and
+the date it was published; nothing else about a report is read.
+"""
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from projects.models import Project, Region
+
+from . import exports
+from .models import ImpactReport
+
+ITEMS_PER_FEED = 50
+EXCERPT_WORDS = 60
+
+
+class PublishedReportsFeed(Feed):
+    """All newly published reports, newest first."""
+
+    feed_type = Atom1Feed
+
+    def title(self, obj=None) -> str:
+        return _("KZCN Watch: newly published reports")
+
+    def subtitle(self, obj=None) -> str:
+        return _("Impact reports published after a moderator's review.")
+
+    def link(self, obj=None) -> str:
+        return reverse("impacts:report_list")
+
+    def feed_copyright(self, obj=None) -> str:
+        return f"{exports.attribution()} ({exports.license_name()}: {exports.license_url()})"
+
+    def reports(self, obj):
+        """Published reports of this feed; subclasses narrow it."""
+        return ImpactReport.objects.published()
+
+    def items(self, obj=None):
+        reports = self.reports(obj).filter(published_at__isnull=False).order_by("-published_at", "-pk")
+        return reports.only("reference", "public_title", "public_description", "published_at")[:ITEMS_PER_FEED]
+
+    def item_title(self, item: ImpactReport) -> str:
+        return item.public_title
+
+    def item_description(self, item: ImpactReport) -> str:
+        return Truncator(item.public_description).words(EXCERPT_WORDS)
+
+    def item_link(self, item: ImpactReport) -> str:
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item: ImpactReport):
+        return item.published_at
+
+    def item_updateddate(self, item: ImpactReport):
+        return item.published_at
+
+
+class ProjectReportsFeed(PublishedReportsFeed):
+    """Published reports about one project of the catalogue."""
+
+    def get_object(self, request, slug: str) -> Project:
+        return get_object_or_404(Project, slug=slug)
+
+    def title(self, obj: Project) -> str:
+        return _("KZCN Watch: reports about %(project)s") % {"project": obj.name}
+
+    def link(self, obj: Project) -> str:
+        return obj.get_absolute_url()
+
+    def reports(self, obj: Project):
+        return ImpactReport.objects.published().filter(project=obj)
+
+
+class RegionReportsFeed(PublishedReportsFeed):
+    """Published reports from one region (the report's region, as the list's region filter reads it)."""
+
+    def get_object(self, request, region: str) -> str:
+        if region not in Region.values:
+            raise Http404
+        return region
+
+    def title(self, obj: str) -> str:
+        return _("KZCN Watch: reports from %(region)s") % {"region": Region(obj).label}
+
+    def link(self, obj: str) -> str:
+        return f"{reverse('impacts:report_list')}?region={obj}"
+
+    def reports(self, obj: str):
+        return ImpactReport.objects.published().filter(region=obj)
