@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup run test lint migrate catalogue worker messages clean
+.PHONY: setup run test lint migrate catalogue worker messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: setup
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
 		(echo "Models and migrations differ: run manage.py makemigrations" && exit 1)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Latency of the public pages at 1,000 and 100,000 synthetic reports (creates and drops kzcn_bench).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kzcn_bench
+bench: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/public_pages.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
