@@ -86,9 +86,6 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
     )
     files = EvidenceField(
         label=_("Photos or documents (optional)"),
-        help_text=_("Up to %(count)d files: JPEG, PNG, WebP or HEIC photos and PDF documents, up to %(mb)d MB "
-                    "each. Location data is removed from photos before anything is published.")
-        % {"count": settings.KZCN_MAX_FILES_PER_REPORT, "mb": settings.KZCN_MAX_FILE_BYTES // (1024 * 1024)},
     )
     consent_publication = forms.BooleanField(
         label=_("I agree that, after a moderator's review, the report (without my contact details) may be "
@@ -142,6 +139,11 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
             self.initial.setdefault("project", project.pk)
         self.fields["observed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["language"].required = True
+        # Formatted per request: in the visitor's language, with the limits in force now.
+        self.fields["files"].help_text = _(
+            "Up to %(count)d files: JPEG, PNG, WebP or HEIC photos and PDF documents, up to %(mb)d MB "
+            "each. Location data is removed from photos before anything is published."
+        ) % {"count": settings.KZCN_MAX_FILES_PER_REPORT, "mb": settings.KZCN_MAX_FILE_BYTES // (1024 * 1024)}
         self.initial.setdefault("language", (get_language() or "en")[:2])
         self.fields["title"].widget.attrs["maxlength"] = 200
         self.fields["attribution"].choices = Attribution.choices

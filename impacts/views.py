@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from kzcn.admin_site import is_trusted_staff
 from projects.models import ProgrammeFigure, Project, Region, Sector
 from projects.views import status_comparison
 
@@ -168,7 +169,7 @@ def evidence_file(request, pk, variant):
     item = Evidence.objects.select_related("report").filter(pk=pk).first()
     if field is None or item is None:
         raise Http404
-    if not (item.is_public or request.user.has_perm("impacts.view_evidence")):
+    if not (item.is_public or (is_trusted_staff(request) and request.user.has_perm("impacts.view_evidence"))):
         raise Http404
     file = getattr(item, field)
     if not file:

@@ -5,7 +5,9 @@ Production sets DJANGO_DEBUG=0 and must then give DJANGO_SECRET_KEY and DJANGO_A
 or the site refuses to start. Every variable is listed in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -36,7 +38,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kzcn.apps.AdminConfig",  # django.contrib.admin, with two-factor login when required
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "simple_history",
     "django_ratelimit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "projects",
     "impacts",
 ]
@@ -65,9 +70,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "kzcn.security.ContentSecurityPolicyMiddleware",
+    "kzcn.security.PermissionsPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "kzcn.urls"
@@ -245,6 +254,7 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -252,6 +262,54 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
+
+# The map's tile server: the map page loads tiles from it, and the CSP below allows its images.
+KZCN_MAP_TILE_URL = env.str("KZCN_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+_tile_url = urlsplit(KZCN_MAP_TILE_URL.replace("{s}.", "*."))  # Leaflet's {s} subdomains → a wildcard
+
+# Content-Security-Policy (django-csp): no inline scripts or styles on the public site. The
+# admin alone also gets style-src 'unsafe-inline' (its templates use style attributes), added
+# by kzcn.security.ContentSecurityPolicyMiddleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", f"{_tile_url.scheme}://{_tile_url.netloc}"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Browser features the site never uses, refused for it and anything it might embed.
+KZCN_PERMISSIONS_POLICY = "geolocation=(), camera=(), microphone=(), payment=(), usb=()"
+
+# The admin's address: moving it off /admin/ turns away the scanners that try only that.
+KZCN_ADMIN_URL = env.str("KZCN_ADMIN_URL", default="admin/").strip("/") + "/"
+
+# Login throttling (django-axes): 5 wrong passwords for one username from one address lock that
+# pair out for 30 minutes, even with the right password. Counted in the cache (Redis in
+# production), so no IP address is written to the database.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("KZCN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KZCN_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "impacts.abuse.client_ip"  # honours KZCN_CLIENT_IP_HEADER
+AXES_VERBOSE = False
+if DEBUG:
+    # The dev server is one process, so the local-memory cache counts exactly.
+    SILENCED_SYSTEM_CHECKS.append("axes.W001")
+
+# Two-factor authentication (django-otp TOTP) for everyone who signs in to the admin: on by
+# default in production. Staff enrol with `manage.py enrol_totp USERNAME`.
+KZCN_REQUIRE_2FA = env.bool("KZCN_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "KZCN Watch"
 
 LOGGING = {
     "version": 1,
