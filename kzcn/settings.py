@@ -200,6 +200,10 @@ KZCN_RATE_LIMIT_WINDOW_SECONDS = env.int("KZCN_RATE_LIMIT_WINDOW_SECONDS", defau
 # Behind a reverse proxy, the client address is in this header (e.g. HTTP_X_FORWARDED_FOR).
 KZCN_CLIENT_IP_HEADER = env.str("KZCN_CLIENT_IP_HEADER", default="REMOTE_ADDR")
 
+# Personal data retention: `manage.py purge_contact_details` (run daily) blanks the contact
+# details and exact location of closed reports submitted more than this many days ago.
+KZCN_CONTACT_RETENTION_DAYS = env.int("KZCN_CONTACT_RETENTION_DAYS", default=365)
+
 # Public site address, used in e-mailed links (tracking link, published report).
 KZCN_SITE_URL = env.str("KZCN_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -314,8 +318,14 @@ OTP_TOTP_ISSUER = "KZCN Watch"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kzcn.log_format.JsonFormatter"},
+    },
+    # KZCN_LOG_FORMAT=json: one JSON object per line, for a log collector.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": env.str("KZCN_LOG_FORMAT", default="plain")}
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
