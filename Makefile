@@ -33,7 +33,11 @@ run: catalogue
 worker: setup
 	$(BIN)/python manage.py db_worker
 
-test: setup
+# The browser tests (tests/e2e) drive Debian's Chromium; install it only when it is missing.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: setup browser
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
 		(echo "Models and migrations differ: run manage.py makemigrations" && exit 1)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
