@@ -52,3 +52,15 @@ def test_no_ip_address_is_written_to_the_database(client, moderator):
     assert not AccessAttempt.objects.exists()
     assert not AccessLog.objects.exists()
     assert not AccessFailureLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_operator_can_lift_a_lockout_early(client, moderator):
+    from django.core.management import call_command
+
+    for _attempt in range(5):
+        sign_in(client, "wrong-guess")
+
+    call_command("axes_reset_ip_username", "203.0.113.7", "moderator")
+
+    assert sign_in(client, PASSWORD).status_code == 302
