@@ -177,15 +177,17 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         data["other_categories"] = [c for c in data.get("other_categories") or [] if c != primary]
         return data
 
-    def save(self, commit: bool = True) -> ImpactReport:
+    def save(self, commit: bool = True, writer: EvidenceWriter | None = None) -> ImpactReport:
         """Save the report, its categories and its evidence in one transaction.
 
         Sets `self.tracking_token` (shown to the reporter once; only its digest is stored).
+        Pass the caller's `writer` when this runs inside a larger transaction, so that a failure
+        after this returns still removes the files written here.
         """
         report = super().save(commit=False)
         self.tracking_token = report.issue_tracking_token()
         categories = [self.cleaned_data["primary_category"], *self.cleaned_data["other_categories"]]
-        with EvidenceWriter() as writer, transaction.atomic():
+        with writer or EvidenceWriter() as writer, transaction.atomic():
             report.save()
             ReportCategory.objects.bulk_create(ReportCategory(report=report, category=c) for c in categories)
             for prepared in self.prepared_evidence:

@@ -58,8 +58,10 @@ def report_create(request):
         if problem:
             form.add_error(None, problem)
         elif form.is_valid():
-            with transaction.atomic():
-                report = form.save()
+            # One writer for the whole block: if queueing the e-mail fails after the report's files
+            # were written, the rollback must take the files too (not only the rows).
+            with EvidenceWriter() as writer, transaction.atomic():
+                report = form.save(writer=writer)
                 tracking_link = request.build_absolute_uri(reverse("impacts:track", args=[form.tracking_token]))
                 notify_reporter(report, NotificationKind.TRACKING_LINK, tracking_link=tracking_link)
             abuse.count_report(request)

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "kzcn.security.ContentSecurityPolicyMiddleware",
     "kzcn.security.PermissionsPolicyMiddleware",
+    "kzcn.middleware.DatabaseUnavailableMiddleware",  # database down: a 503 that keeps the typed text
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
