@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kzcn.s3 import s3_storages
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("KZCN_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -177,6 +179,20 @@ STORAGES = {
         ),
     },
 }
+# KZCN_STORAGE=s3: uploads go to two private S3-compatible buckets instead (kzcn/s3.py).
+KZCN_STORAGE = env.str("KZCN_STORAGE", default="local")
+if KZCN_STORAGE == "s3":
+    STORAGES.update(
+        s3_storages(
+            bucket=env.str("KZCN_S3_BUCKET", default=""),
+            sealed_bucket=env.str("KZCN_S3_SEALED_BUCKET", default=""),
+            endpoint_url=env.str("KZCN_S3_ENDPOINT_URL", default=""),
+            region=env.str("KZCN_S3_REGION", default=""),
+            signed_url_seconds=env.int("KZCN_S3_SIGNED_URL_SECONDS", default=300),
+        )
+    )
+elif KZCN_STORAGE != "local":
+    raise ImproperlyConfigured("KZCN_STORAGE must be 'local' or 's3'.")
 
 # Uploads. FILE_UPLOAD_MAX_MEMORY_SIZE only decides when an upload spills to a temp file; the
 # real limits are the KZCN_* settings below, enforced by impacts.evidence.
