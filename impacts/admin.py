@@ -29,6 +29,7 @@ from .models import (
     ImpactReport,
     Notification,
     ReporterRequest,
+    RequestKind,
     ReportTranslation,
     ReportMessage,
     ReportTransition,
@@ -398,7 +399,7 @@ class ReporterRequestAdmin(admin.ModelAdmin):
     list_filter = ("kind", ("handled_at", admin.EmptyFieldListFilter))
     list_select_related = ("report", "handled_by")
     readonly_fields = ("report", "kind", "text", "created", "handled_at", "handled_by")
-    actions = ["mark_handled"]
+    actions = ["hide_names", "mark_handled"]
 
     def has_add_permission(self, request):
         return False
@@ -406,10 +407,20 @@ class ReporterRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.action(description=gettext_lazy("Hide the reporter's name (for hide-name requests)"),
+                  permissions=["change"])
+    def hide_names(self, request, queryset):
+        waiting = queryset.filter(handled_at__isnull=True, kind=RequestKind.HIDE_NAME).select_related("report")
+        for item in waiting:
+            item.hide_name(by=request.user)
+        self.message_user(request, _("%(count)d report(s) are now shown as anonymous.") % {"count": len(waiting)})
+
     @admin.action(description=gettext_lazy("Mark as handled"), permissions=["change"])
     def mark_handled(self, request, queryset):
-        count = queryset.filter(handled_at__isnull=True).update(handled_at=timezone.now(), handled_by=request.user)
-        self.message_user(request, _("%(count)d request(s) marked as handled.") % {"count": count})
+        waiting = queryset.filter(handled_at__isnull=True)
+        for item in waiting:
+            item.mark_handled(by=request.user)
+        self.message_user(request, _("%(count)d request(s) marked as handled.") % {"count": len(waiting)})
 
 
 @admin.register(SealedAccess)

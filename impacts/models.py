@@ -457,6 +457,18 @@ class ReporterRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.report.reference}: {self.get_kind_display()}"
 
+    def hide_name(self, *, by) -> None:
+        """Honour a hide-name request: the report is shown as anonymous from now on."""
+        report = self.report
+        report.attribution = Attribution.ANONYMOUS
+        report._change_reason = f"reporter request {self.pk}: hide name"
+        report.save(update_fields=["attribution", "updated"])
+        self.mark_handled(by=by)
+
+    def mark_handled(self, *, by) -> None:
+        self.handled_at, self.handled_by = timezone.now(), by
+        self.save(update_fields=["handled_at", "handled_by"])
+
 
 class NotificationKind(models.TextChoices):
     TRACKING_LINK = "tracking_link", _("Tracking link")

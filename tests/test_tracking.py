@@ -61,3 +61,18 @@ def test_reporter_asks_to_withdraw_and_moderators_see_the_request(client, senior
     client.force_login(senior_moderator)
     changelist = client.get(reverse("admin:impacts_impactreport_changelist") + "?open_request=yes")
     assert report.reference in changelist.content.decode()
+
+
+def test_moderator_honours_a_hide_name_request(client, moderator):
+    report, url = report_with_token(status=Status.PUBLISHED, attribution="name", reporter_name="Aigul Nurlanovna")
+    assert "Aigul Nurlanovna" in client.get(report.get_absolute_url()).content.decode()
+    client.post(url, {"form": "request", "kind": "hide_name"})
+    request = ReporterRequest.objects.get()
+    client.force_login(moderator)
+    client.post(reverse("admin:impacts_reporterrequest_changelist"),
+                {"action": "hide_names", "_selected_action": [request.pk]})
+    request.refresh_from_db()
+    assert request.handled_by == moderator
+    client.logout()
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "Aigul Nurlanovna" not in page and "Anonymous" in page
