@@ -29,10 +29,10 @@ from .models import (
     ImpactReport,
     Notification,
     ReporterRequest,
-    RequestKind,
-    ReportTranslation,
     ReportMessage,
     ReportTransition,
+    ReportTranslation,
+    RequestKind,
     SealedAccess,
     Status,
 )
