@@ -70,12 +70,16 @@ def browser(_playwright):
 
 
 @pytest.fixture
-def site(live_server, settings, django_db_serialized_rollback):
+def site(live_server, settings):
     """The live server's address, with the anti-abuse checks relaxed for a robot that types fast.
 
-    Serialized rollback brings back the rows data migrations made (the moderator groups), which the
-    live server's transactional tests would otherwise flush away.
+    The live server needs transactional tests, whose flush removes the rows data migrations made (the
+    staff role groups); they are made again here, as `manage.py sync_roles` does. (Serialized rollback
+    would be the generic answer, but it leaves later transactional tests without permissions.)
     """
+    from impacts.roles import sync_roles
+
+    sync_roles()
     settings.KZCN_FORM_MIN_SECONDS = 0
     settings.KZCN_RATE_LIMIT_REPORTS_PER_IP = 1000
     settings.KZCN_RATE_LIMIT_REPORTS_PER_CONTACT = 1000
