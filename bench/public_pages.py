@@ -52,6 +52,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (much slower)")
     parser.add_argument("--force", action="store_true", help="use a database that holds real reports")
     parser.add_argument("--keep", action="store_true", help="keep the kzcn_bench database afterwards")
+    parser.add_argument("--csv-only", action="store_true", help="measure only the CSV export's memory")
     parser.add_argument("--csv-memory", action="store_true", help=argparse.SUPPRESS)  # the child process
     return parser.parse_args()
 
@@ -73,6 +74,12 @@ def recreate_own_database(url: str, *, drop_only: bool = False) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{OWN_DATABASE}" WITH (FORCE)')
         if not drop_only:
             connection.execute(f'CREATE DATABASE "{OWN_DATABASE}"')
+
+
+def remove_sqlite(path: Path) -> None:
+    """The database file and its WAL companions (a stale -wal file breaks a new database)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def setup_django(url: str) -> None:
@@ -252,6 +259,15 @@ def csv_peak_memory(url: str, trace: bool) -> str:
     return child.stdout.strip()
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident set (VmHWM). Unlike ru_maxrss, it is not inherited across exec
+    from the parent that started the child, so the child measures only itself."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: best effort
+
+
 def measure_csv_memory(trace: bool) -> None:
     """In the child: stream the whole CSV export and print the growth of peak RSS (and traced peak)."""
     import tracemalloc
@@ -260,7 +276,7 @@ def measure_csv_memory(trace: bool) -> None:
 
     client = Client()
     timed_get(client, "/bench-trivial/")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    rss_before = peak_rss_mib()
     if trace:
         tracemalloc.start()
     began = time.perf_counter()
@@ -270,11 +286,11 @@ def measure_csv_memory(trace: bool) -> None:
         size += len(chunk)
         rows += chunk.count(b"\n")
     elapsed = time.perf_counter() - began
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_after = peak_rss_mib()
     traced = f"; peak traced Python memory {tracemalloc.get_traced_memory()[1] / 2**20:.1f} MiB" if trace else ""
     print(
         f"full CSV export: {rows:,} rows, {size / 2**20:.1f} MiB in {elapsed:.1f} s; "
-        f"peak RSS {rss_after / 1024:.1f} MiB, {(rss_after - rss_before) / 1024:.1f} MiB above the process before it"
+        f"peak RSS {rss_after:.1f} MiB, {rss_after - rss_before:.1f} MiB above the process before it"
         f"{traced}"
     )
 
@@ -282,9 +298,12 @@ def measure_csv_memory(trace: bool) -> None:
 def report(size: int, seconds: float, args: argparse.Namespace, url: str) -> None:
     from django.test import Client
 
+    print(f"\n=== {size:,} published reports (seeded in {seconds:.1f} s) ===")
+    if args.csv_only:
+        print(csv_peak_memory(url, args.tracemalloc))
+        return
     client = Client()
     trivial, _ = median_latency(client, "/bench-trivial/", args.requests, args.budget)
-    print(f"\n=== {size:,} published reports (seeded in {seconds:.1f} s) ===")
     print(f"{'page':<16}{'median ms':>10}{'× trivial':>11}{'requests':>10}")
     print(f"{'trivial view':<16}{trivial * 1000:>10.2f}{1:>11.1f}{args.requests:>10}")
     for name, page in pages().items():
@@ -307,7 +326,7 @@ def main() -> None:
     if owned:
         recreate_own_database(url)
     elif sqlite_file:
-        sqlite_file.unlink(missing_ok=True)
+        remove_sqlite(sqlite_file)
     setup_django(url)
     from django.core.management import call_command
 
@@ -331,7 +350,7 @@ def main() -> None:
         if owned and not args.keep:
             recreate_own_database(url, drop_only=True)
         elif sqlite_file and not args.keep:
-            sqlite_file.unlink(missing_ok=True)
+            remove_sqlite(sqlite_file)
 
 
 if __name__ == "__main__":
