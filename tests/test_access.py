@@ -357,6 +357,14 @@ def _special_url(kind: str, w: World, persona: str) -> str:
     raise AssertionError(kind)
 
 
+def _consume(response) -> None:
+    """Read a streamed file to its end, so the test client closes it. Not response.close(): that
+    fires request_finished, whose close_old_connections() would close the PostgreSQL connection
+    inside the test's transaction."""
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
 def outcome(response) -> str:
     code = response.status_code
     if 200 <= code < 300:
@@ -396,8 +404,7 @@ def test_each_persona_gets_exactly_what_the_table_allows(
         url = _special_url(build, world, persona) if isinstance(build, str) else build(world)
         response = client.get(url)
         got = outcome(response)
-        if hasattr(response, "close"):
-            response.close()
+        _consume(response)
         if got != expected[persona]:
             wrong[key] = f"GET {url}: expected {expected[persona]}, got {got} ({response.status_code})"
     assert wrong == {}
@@ -408,7 +415,7 @@ def test_sealed_original_download_is_recorded_for_the_senior(client, world, seni
     client.force_login(senior_moderator)
     response = client.get(f"/{A}impacts/impactreport/evidence/{world.private_evidence.pk}/sealed/")
     assert response.status_code == 200
-    response.close()
+    _consume(response)
     assert SealedAccess.objects.filter(user=senior_moderator).count() == before + 1
 
 

@@ -153,8 +153,24 @@ def test_other_errors_are_still_500s(client, monkeypatch):
 # --- (b) The task worker is stopped --------------------------------------------------------------------
 
 
+def run_worker_once(monkeypatch) -> None:
+    """`manage.py db_worker --batch`, in this process. Its close_old_connections() would close the
+    test's connection inside its transaction (PostgreSQL), and its signal handlers would outlive it."""
+    import signal
+
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+
+
 def test_reports_are_accepted_while_the_worker_is_stopped_and_mail_goes_out_when_it_returns(
-    client, settings, timestamp, django_capture_on_commit_callbacks
+    client, settings, timestamp, django_capture_on_commit_callbacks, monkeypatch
 ):
     from django_tasks_db.models import DBTaskResult
 
@@ -167,7 +183,7 @@ def test_reports_are_accepted_while_the_worker_is_stopped_and_mail_goes_out_when
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     assert mail.outbox == []
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    run_worker_once(monkeypatch)
 
     notification.refresh_from_db()
     assert notification.status == "sent"
