@@ -241,8 +241,8 @@ def test_large_uploads_spooled_to_temporary_files_are_removed(client, settings, 
     whether it fails while storing, is refused, or succeeds.
 
     A worker killed outright (SIGKILL, OOM) cannot clean up: its spooled files stay in
-    FILE_UPLOAD_TEMP_DIR until something sweeps it; the README's production section says to
-    point that setting at a folder that is cleaned at boot and by age.
+    FILE_UPLOAD_TEMP_DIR until something sweeps it: a deployment should keep that folder on a
+    tmpfs or a systemd PrivateTmp, or clean it by age (left for the deployment documentation).
     """
     upload_dir = tmp_path / "upload-tmp"
     upload_dir.mkdir()
