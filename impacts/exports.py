@@ -11,12 +11,16 @@ a dated, named file), and every row's ``url`` leads back to the report's page. G
 """
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .models import ImpactReport
+from .models import ImpactReport, ReportCategory, Severity
 
 ROWS_PER_CHUNK = 2000
 
@@ -43,31 +47,79 @@ CSV_COLUMNS = [
     "url",
 ]  # fmt: skip
 
+# The only columns an export reads. reporter_name and organisation are read solely to apply the
+# reporter's own choice of attribution (ImpactReport.public_name); they are never written out
+# unless that choice says so.
+_FIELDS = [
+    "id", "reference", "public_title", "public_description", "project__name_en", "project__sector",
+    "project__region", "site_name", "region", "settlement", "severity", "observed_on", "ongoing",
+    "public_latitude", "public_longitude", "attribution", "reporter_name", "organisation", "published_at",
+]  # fmt: skip
+
 
 def categories_of(report: ImpactReport) -> list[str]:
     """Category codes, from the prefetched rows (no query per report)."""
     return sorted(category.category for category in report.categories.all())
 
 
-def csv_row(report: ImpactReport, absolute_url: Callable[[str], str]) -> list:
-    project = report.project
+def public_rows(reports: QuerySet) -> Iterator[dict]:
+    """The reports as plain dicts of public values, ROWS_PER_CHUNK at a time.
+
+    Reading values instead of model instances (and categories with one query per chunk) keeps a
+    100,000-row export linear and light; the caller streams what this yields.
+    """
+    rows = reports.prefetch_related(None).values(*_FIELDS)  # keeps the list's filters and order
+    chunk: list[dict] = []
+    for row in rows.iterator(chunk_size=ROWS_PER_CHUNK):
+        chunk.append(row)
+        if len(chunk) == ROWS_PER_CHUNK:
+            yield from _with_categories(chunk)
+            chunk = []
+    yield from _with_categories(chunk)
+
+
+def _with_categories(chunk: list[dict]) -> Iterator[dict]:
+    if not chunk:
+        return
+    categories: dict[int, list[str]] = {}
+    links = ReportCategory.objects.filter(report_id__in=[row["id"] for row in chunk]).values_list(
+        "report_id", "category"
+    )
+    for report_id, category in links:
+        categories.setdefault(report_id, []).append(category)
+    for row in chunk:
+        row["categories"] = sorted(categories.get(row["id"], []))
+        row["reporter"] = ImpactReport.public_name(row.pop("attribution"), row.pop("reporter_name"),
+                                                   row.pop("organisation"))
+        yield row
+
+
+def report_url_maker(absolute_url: Callable[[str], str]) -> Callable[[str], str]:
+    """reference → absolute report URL, reversing the pattern once rather than per row."""
+    placeholder = "KZCN-0000-000000"
+    template = absolute_url(reverse("impacts:report_detail", args=[placeholder]))
+    return lambda reference: template.replace(placeholder, reference)
+
+
+def csv_row(row: dict, report_url: Callable[[str], str]) -> list:
+    has_project = row["project__name_en"] is not None
     return [
-        report.reference,
-        report.public_title,
-        report.public_description,
-        project.name_en if project else report.site_name,
-        project.sector if project else "",
-        report.region or (project.region if project else ""),
-        report.settlement,
-        ";".join(categories_of(report)),
-        report.severity,
-        report.observed_on.isoformat(),
-        "yes" if report.ongoing else "no",
-        report.public_latitude if report.public_latitude is not None else "",
-        report.public_longitude if report.public_longitude is not None else "",
-        report.public_reporter,
-        report.published_at.isoformat() if report.published_at else "",
-        absolute_url(report.get_absolute_url()),
+        row["reference"],
+        row["public_title"],
+        row["public_description"],
+        row["project__name_en"] if has_project else row["site_name"],
+        row["project__sector"] or "",
+        row["region"] or row["project__region"] or "",
+        row["settlement"],
+        ";".join(row["categories"]),
+        row["severity"],
+        row["observed_on"].isoformat(),
+        "yes" if row["ongoing"] else "no",
+        row["public_latitude"] if row["public_latitude"] is not None else "",
+        row["public_longitude"] if row["public_longitude"] is not None else "",
+        row["reporter"],
+        row["published_at"].isoformat() if row["published_at"] else "",
+        report_url(row["reference"]),
     ]
 
 
@@ -78,44 +130,50 @@ class _Echo:
         return value
 
 
-def csv_lines(reports: Iterable[ImpactReport], absolute_url: Callable[[str], str]) -> Iterator[str]:
+def csv_lines(reports: QuerySet, absolute_url: Callable[[str], str]) -> Iterator[str]:
     writer = csv.writer(_Echo())
+    report_url = report_url_maker(absolute_url)
     yield writer.writerow(CSV_COLUMNS)
-    for report in reports:
-        yield writer.writerow(csv_row(report, absolute_url))
+    for row in public_rows(reports):
+        yield writer.writerow(csv_row(row, report_url))
 
 
-def feature(report: ImpactReport, absolute_url: Callable[[str], str]) -> dict:
-    project = report.project
+def feature(row: dict, report_url: Callable[[str], str], severity_labels: dict) -> dict:
     return {
         "type": "Feature",
         # GeoJSON order is longitude, latitude.
-        "geometry": {"type": "Point", "coordinates": [float(report.public_longitude),
-                                                      float(report.public_latitude)]},
+        "geometry": {"type": "Point", "coordinates": [float(row["public_longitude"]),
+                                                      float(row["public_latitude"])]},
         "properties": {
-            "reference": report.reference,
-            "title": report.public_title,
-            "site": project.name_en if project else report.site_name,
-            "categories": categories_of(report),
-            "severity": report.severity,
-            "severity_label": str(report.get_severity_display()),
-            "observed_on": report.observed_on.isoformat(),
-            "ongoing": report.ongoing,
-            "url": absolute_url(report.get_absolute_url()),
+            "reference": row["reference"],
+            "title": row["public_title"],
+            "site": row["project__name_en"] if row["project__name_en"] is not None else row["site_name"],
+            "categories": row["categories"],
+            "severity": row["severity"],
+            "severity_label": severity_labels.get(row["severity"], ""),
+            "observed_on": row["observed_on"].isoformat(),
+            "ongoing": row["ongoing"],
+            "url": report_url(row["reference"]),
         },
     }
 
 
-def feature_collection(reports: Iterable[ImpactReport], absolute_url: Callable[[str], str]) -> dict:
-    """Reports without public coordinates are left out (they cannot be placed on a map)."""
-    return {
+def geojson_chunks(reports: QuerySet, absolute_url: Callable[[str], str]) -> Iterator[str]:
+    """A FeatureCollection, streamed feature by feature. Reports without public coordinates are
+    left out (they cannot be placed on a map)."""
+    mapped = reports.filter(public_latitude__isnull=False, public_longitude__isnull=False)
+    header = {
         "type": "FeatureCollection",
         "attribution": attribution(),
         "license": {"name": license_name(), "url": license_url()},
         "note": _("Locations are rounded to about 1 km to protect the people who report."),
-        "features": [
-            feature(report, absolute_url)
-            for report in reports
-            if report.public_latitude is not None and report.public_longitude is not None
-        ],
     }
+    severity_labels = {value: str(label) for value, label in Severity.choices}
+    report_url = report_url_maker(absolute_url)
+    yield json.dumps(header, ensure_ascii=False)[:-1] + ', "features": ['
+    separator = ""
+    for row in public_rows(mapped):
+        yield separator + json.dumps(feature(row, report_url, severity_labels), ensure_ascii=False,
+                                     cls=DjangoJSONEncoder)
+        separator = ","
+    yield "]}"

@@ -232,10 +232,14 @@ class ImpactReport(models.Model):
     @property
     def public_reporter(self) -> str:
         """How the reporter is shown publicly: only what they chose, else 'Anonymous'."""
-        if self.attribution == Attribution.NAME and self.reporter_name:
-            return self.reporter_name
-        if self.attribution == Attribution.ORGANISATION and self.organisation:
-            return self.organisation
+        return self.public_name(self.attribution, self.reporter_name, self.organisation)
+
+    @staticmethod
+    def public_name(attribution: str, reporter_name: str, organisation: str) -> str:
+        if attribution == Attribution.NAME and reporter_name:
+            return reporter_name
+        if attribution == Attribution.ORGANISATION and organisation:
+            return organisation
         return str(_("Anonymous"))
 
     def translation_for(self, language: str | None) -> "ReportTranslation | None":

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -238,9 +238,9 @@ def report_list(request):
 
 def report_export_csv(request):
     """The filtered list as CSV, streamed row by row (see impacts.exports on attribution)."""
-    reports = _filtered_reports(request).qs.iterator(chunk_size=exports.ROWS_PER_CHUNK)
     response = StreamingHttpResponse(
-        exports.csv_lines(reports, request.build_absolute_uri), content_type="text/csv; charset=utf-8"
+        exports.csv_lines(_filtered_reports(request).qs, request.build_absolute_uri),
+        content_type="text/csv; charset=utf-8",
     )
     filename = f"kzcn-watch-reports-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -249,10 +249,10 @@ def report_export_csv(request):
 
 
 def report_export_geojson(request):
-    """The filtered reports that have public coordinates, as a GeoJSON FeatureCollection."""
-    reports = _mapped(_filtered_reports(request).qs).iterator(chunk_size=exports.ROWS_PER_CHUNK)
-    response = JsonResponse(
-        exports.feature_collection(reports, request.build_absolute_uri), content_type="application/geo+json"
+    """The filtered reports that have public coordinates, as a GeoJSON FeatureCollection, streamed."""
+    response = StreamingHttpResponse(
+        exports.geojson_chunks(_filtered_reports(request).qs, request.build_absolute_uri),
+        content_type="application/geo+json",
     )
     response["Link"] = f'<{exports.license_url()}>; rel="license"'
     return response
