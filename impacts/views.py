@@ -223,13 +223,23 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
+MAP_LIST_PER_PAGE = 200
+
+
+def _paged(request, queryset, per_page: int) -> dict:
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return {
+        "page": page,
+        "reports": page.object_list,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+    }
+
+
 def report_list(request):
     filterset = _filtered_reports(request)
-    page = Paginator(filterset.qs, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
-        "page": page,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        **_paged(request, filterset.qs, REPORTS_PER_PAGE),
         "filtered": any(value for key, value in request.GET.items() if key not in ("page", "ordering")),
         "query": _query_without_page(request),
     }
@@ -264,7 +274,8 @@ def report_map(request):
     geojson_url = reverse("impacts:report_export_geojson") + (f"?{query}" if query else "")
     context = {
         "filterset": filterset,
-        "reports": _mapped(filterset.qs),
+        # The text list (for when JavaScript or tiles fail) is paged like the report list.
+        **_paged(request, _mapped(filterset.qs), MAP_LIST_PER_PAGE),
         "query": query,
         "geojson_url": geojson_url,
         "tile_url": getattr(settings, "KZCN_MAP_TILE_URL", DEFAULT_TILE_URL),
