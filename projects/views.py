@@ -1,4 +1,7 @@
+import sys
+
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -87,5 +90,13 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Rendered without the request: no context processors, no database, no session."""
+    """Rendered without the request: no context processors, no database, no session.
+
+    A database outage that struck before any view ran (e.g. loading the session) is a 503 with
+    the person's text, like the ones kzcn.middleware catches inside views.
+    """
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        from kzcn.middleware import database_unavailable
+
+        return database_unavailable(request)
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -294,3 +294,25 @@ def test_spooled_files_of_a_killed_request_go_when_the_request_is_gone(
     gc.collect()
     assert list(upload_dir.iterdir()) == []
     _assert_nothing_written(settings)
+
+
+def test_database_outage_before_any_view_runs_is_a_503_not_a_500(rf):
+    from django.db import OperationalError
+
+    from projects.views import server_error
+
+    request = rf.post("/report/", {"title": "Dust at night", "description": "Grey dust on the roofs"})
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert "Grey dust on the roofs" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_request_too_large_gets_a_clear_400_page(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = client.post("/report/", {"description": "x" * 1000})
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()
