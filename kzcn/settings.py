@@ -156,6 +156,7 @@ USE_TZ = True
 # Static files: vendored Bootstrap and Leaflet, served by WhiteNoise (no CDN).
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Media. Nothing here is served by path: public derivatives and sealed originals both go
