@@ -207,6 +207,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB: bigger files stream to a temp
 DATA_UPLOAD_MAX_NUMBER_FILES = KZCN_MAX_FILES_PER_REPORT + 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file fields only
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Where big uploads spool while a request runs; production points it at a folder emptied at boot.
+FILE_UPLOAD_TEMP_DIR = env.str("KZCN_UPLOAD_TEMP_DIR", default="") or None
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # Abuse: honeypot + signed timestamp + rate limits (counted in the cache above).
