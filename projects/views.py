@@ -50,6 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "identified": identified,
         "programme_total": programme_total,
         "unidentified": max(programme_total - tied, 0),
+        "reported": tie_counts.get(ProgrammeTie.REPORTED, 0),
         "headline_figures": [f for key, f in figures.items() if key not in BREAKDOWN_KEYS],
         "breakdown_source": figures.get("launched_count"),
         "comparison": status_comparison(status_counts, figures),

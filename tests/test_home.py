@@ -16,7 +16,8 @@ def test_home_shows_how_many_of_the_52_projects_are_identified(client):
     content = client.get(URL).content.decode()
 
     assert "18 of 52 identified in public sources" in content
-    assert "At least 40 of the 52 projects remain unidentified by name" in content
+    assert "6 of these projects are only reported as linked to the programme" in content
+    assert "at least 40 of the 52 projects remain unidentified by name" in content
 
 
 def test_home_shows_programme_figures_with_their_source(client):
