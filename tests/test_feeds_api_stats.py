@@ -5,7 +5,6 @@ Extends the guarantee of test_public_reports.py to every endpoint added for data
 
 import datetime
 import json
-from decimal import Decimal
 from xml.etree import ElementTree
 
 import pytest
@@ -16,8 +15,15 @@ from rest_framework.throttling import AnonRateThrottle
 
 from impacts.filters import SEARCH_DOCUMENT_SQL
 from impacts.models import ImpactReport
-from tests.reports import make_report, make_site_project
-from tests.test_public_reports import PRIVATE_VALUES, UNPUBLISHED_STATUSES, body, photo, published
+from tests.reports import make_site_project
+from tests.test_public_reports import (
+    PRIVATE_VALUES,
+    UNPUBLISHED_STATUSES,
+    body,
+    make_private_mix,
+    photo,
+    published,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,42 +48,16 @@ def shieli():
 
 @pytest.fixture
 def private_mix(shieli):
-    """One published report holding every kind of private value, and one of each unpublished status."""
-    private = {
-        "project": shieli,
-        "region": "kyzylorda",
-        "primary_category": "water",
-        "categories": ["water", "air"],
-        "contact_email": "secret-resident@example.org",
-        "contact_phone": "+7 701 555 0199",
-        "reporter_name": "Aigerim Secretname",
-        "attribution": "anonymous",
-        "internal_notes": "INTERNAL-NOTE-do-not-publish",
-        "latitude": Decimal("43.12345"),
-        "longitude": Decimal("68.54321"),
-        "title": "Original title naming Secretname",
-        "description": "Original text with the neighbour's phone",
-        "observed_on": datetime.date(2026, 3, 5),
-    }
-    report = published(
-        public_title="Cement dust over Shieli",
-        public_description="Dust settles on the houses every night.",
-        public_latitude=Decimal("43.12"),
-        public_longitude=Decimal("68.54"),
-        **private,
+    # Unpublished reports get a published_at of their own, as one withdrawn after publication has:
+    # still never shown.
+    return make_private_mix(
+        shieli,
+        region="kyzylorda",
+        primary_category="water",
+        categories=["water", "air"],
+        observed_on=datetime.date(2026, 3, 5),
+        unpublished_extra={"published_at": timezone.now()},
     )
-    photo(report, visibility="hidden", caption="HIDDEN-EVIDENCE-caption", hidden_reason="HIDDEN-EVIDENCE-reason")
-    for status in UNPUBLISHED_STATUSES:
-        # A published_at of their own, as a report withdrawn after publication has: still never shown.
-        make_report(
-            status=status,
-            public_title=f"UNPUBLISHED-{status}",
-            published_at=timezone.now(),
-            public_latitude=Decimal("44.00"),
-            public_longitude=Decimal("70.00"),
-            **private,
-        )
-    return report
 
 
 def assert_no_private_values(text: str) -> None:

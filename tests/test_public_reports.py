@@ -53,8 +53,7 @@ def project():
     return make_site_project()
 
 
-@pytest.fixture
-def private_mix(project):
+def make_private_mix(project, *, unpublished_extra: dict | None = None, **extra) -> ImpactReport:
     """One published report carrying every kind of private value, and one of each unpublished status."""
     private = {
         "project": project,
@@ -67,6 +66,7 @@ def private_mix(project):
         "longitude": Decimal("68.54321"),
         "title": "Original title naming Secretname",
         "description": "Original text with the neighbour's phone",
+        **extra,
     }
     report = published(
         public_title="Cement dust over Shieli",
@@ -79,8 +79,13 @@ def private_mix(project):
           hidden_reason="HIDDEN-EVIDENCE-reason")
     for status in UNPUBLISHED_STATUSES:
         make_report(status=status, public_title=f"UNPUBLISHED-{status}", public_latitude=Decimal("44.00"),
-                    public_longitude=Decimal("70.00"), **private)
+                    public_longitude=Decimal("70.00"), **private, **(unpublished_extra or {}))
     return report
+
+
+@pytest.fixture
+def private_mix(project):
+    return make_private_mix(project)
 
 
 def body(response) -> str:
