@@ -324,6 +324,7 @@ def stats(request):
             [charts.Bar(label=str(row["status"].label), count=row["catalogue"], extra=row) for row in comparison]
         ),
         "project_sectors": charts.bar_chart([(label, sector_counts.get(value, 0)) for value, label in Sector.choices]),
+        "comparison": comparison,
         "catalogue_total": sum(status_counts.values()),
         "programme_figure": figures.get("programme_projects"),
         "breakdown_source": figures.get("launched_count"),
