@@ -109,6 +109,8 @@ class ImpactReportQuerySet(models.QuerySet):
 class ImpactReport(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     tracking_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The form's single-use submission key: a second POST of the same form finds this report.
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     # Where.
     project = models.ForeignKey(
@@ -166,6 +168,9 @@ class ImpactReport(models.Model):
     public_description = models.TextField(
         _("public text"), blank=True, help_text=_("Redact names, phone numbers and exact addresses here.")
     )
+    # Place fields typed by the reporter are published only through these moderator-editable copies.
+    public_site_name = models.CharField(_("public site name"), max_length=200, blank=True)
+    public_settlement = models.CharField(_("public village, town or district"), max_length=200, blank=True)
     public_note = models.TextField(_("moderator's public note"), blank=True)
     internal_notes = models.TextField(_("internal notes"), blank=True)
     assigned_to = models.ForeignKey(
@@ -181,7 +186,7 @@ class ImpactReport(models.Model):
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=["tracking_digest", "version", "updated"],
+        excluded_fields=["tracking_digest", "submission_key", "version", "updated"],
         verbose_name=_("historical impact report"),
     )
 
@@ -273,6 +278,8 @@ class ImpactReport(models.Model):
         if not self.pk:
             self.public_title = self.public_title or self.title
             self.public_description = self.public_description or self.description
+            self.public_site_name = self.public_site_name or self.site_name
+            self.public_settlement = self.public_settlement or self.settlement
             if self.public_latitude is None:
                 self.public_latitude = coarsen(self.latitude)
                 self.public_longitude = coarsen(self.longitude)
@@ -346,6 +353,8 @@ class Evidence(models.Model):
         _("visibility"), max_length=10, choices=EvidenceVisibility.choices, default=EvidenceVisibility.PENDING
     )
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    # What sanitising took out of the public copy (author, embedded GPS, actions...), for moderators.
+    removed_metadata = models.JSONField(_("removed from the public copy"), default=list, blank=True)
     created = models.DateTimeField(_("received"), auto_now_add=True)
 
     class Meta:
@@ -588,3 +597,18 @@ class ReportTranslation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} ({self.language})"
+
+
+class TrackingLink(models.Model):
+    """A further private link to a report (re-sent on request): only the token's SHA-256 is stored."""
+
+    report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="tracking_links")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tracking link")
+        verbose_name_plural = _("tracking links")
+
+    def __str__(self) -> str:
+        return f"{self.report.reference} link {self.pk}"
