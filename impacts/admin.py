@@ -4,22 +4,33 @@ Moderators never edit status directly: the change page offers the workflow actio
 take (impacts.workflow), the list offers them as bulk actions, and every change is recorded.
 What a moderator may see depends on permissions given by the roles in impacts/roles.py:
 contact details and sealed originals only with the senior permissions.
+
+A decision is a submit button of the change form itself: pressing "Publish" saves what is on the
+moderator's screen (redacted text, evidence approvals) and then publishes exactly that version, under
+the same optimistic lock as a plain save. Staff appear by display name, never by user name, and
+only moderators are offered as assignees. (Query-string lookups are closed for every admin by
+kzcn.admin_site.ListLookupGuard.)
 """
+
+import dataclasses
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import workflow
 from .models import (
@@ -36,9 +47,36 @@ from .models import (
     SealedAccess,
     Status,
 )
+from .notifications import without_contacts
+from .roles import MODERATORS, SENIOR_MODERATORS
 
 CONTACT_FIELDS = ("reporter_name", "contact_email", "contact_phone")
 EXACT_LOCATION_FIELDS = ("latitude", "longitude")
+
+
+def staff_label(user) -> str:
+    """How a staff member is shown to other staff: their full name, or a neutral label, never the login."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or _("Moderator #%(number)d") % {"number": user.pk}
+
+
+def moderators():
+    """The accounts that may be assigned a report: members of the moderator groups, nobody else."""
+    return (get_user_model().objects.filter(groups__name__in=[MODERATORS, SENIOR_MODERATORS], is_active=True)
+            .distinct().order_by("first_name", "last_name", "pk"))
+
+
+class ModeratorFilter(admin.RelatedFieldListFilter):
+    """The assigned-moderator filter: moderators only (not every staff account), by display name."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(user.pk, staff_label(user)) for user in moderators()]
+
+
+class ModeratorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return staff_label(obj)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -60,45 +98,69 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TransitionInline(ReadOnlyInline):
     model = ReportTransition
-    fields = ("created", "from_status", "to_status", "actor", "actor_label", "message")
+    fields = ("created", "from_status", "to_status", "by", "message")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("Status history")
+
+    @admin.display(description=gettext_lazy("by"))
+    def by(self, item):
+        if item.actor_id:
+            return staff_label(item.actor)
+        return _("the reporter") if item.actor_label == "reporter" else item.actor_label or "—"
 
 
 class MessageInline(ReadOnlyInline):
     model = ReportMessage
-    fields = ("created", "direction", "author", "text")
+    fields = ("created", "direction", "author_name", "text")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("Dialogue with the reporter")
+
+    @admin.display(description=gettext_lazy("author"))
+    def author_name(self, item):
+        return staff_label(item.author) if item.author_id else _("the reporter")
 
 
 class NotificationInline(ReadOnlyInline):
     model = Notification
-    fields = ("created", "kind", "status", "attempted_at", "error")
+    fields = ("created", "kind", "status", "attempted_at", "reason")
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("reason for the failure"))
+    def reason(self, item):
+        # Rows stored before reasons were cleaned may still quote the reporter's address.
+        return without_contacts(item.error) or "—"
 
 
 class RequestInline(ReadOnlyInline):
     model = ReporterRequest
-    fields = ("created", "kind", "text", "handled_at", "handled_by")
+    fields = ("created", "kind", "text", "handled_at", "handled_by_name")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("Reporter's requests")
+
+    @admin.display(description=gettext_lazy("handled by"))
+    def handled_by_name(self, item):
+        return staff_label(item.handled_by) if item.handled_by_id else "—"
 
 
 class TranslationInline(admin.StackedInline):
     model = ReportTranslation
     extra = 0
-    fields = ("language", "method", "title", "text", "translated_by", "created")
-    readonly_fields = ("translated_by", "created")
+    fields = ("language", "method", "title", "text", "translator", "created")
+    readonly_fields = ("translator", "created")
     verbose_name_plural = gettext_lazy("Translations of the public text")
+
+    @admin.display(description=gettext_lazy("translated by"))
+    def translator(self, item):
+        return staff_label(item.translated_by) if item.translated_by_id else "—"
 
 
 class EvidenceInline(admin.StackedInline):
     model = Evidence
     extra = 0
     can_delete = False
-    fields = ("preview", "kind", "original_name", "caption", "visibility", "hidden_reason", "details", "sealed")
-    readonly_fields = ("preview", "kind", "original_name", "details", "sealed")
+    fields = ("preview", "kind", "original_name", "caption", "visibility", "hidden_reason", "details", "removed",
+              "sealed")
+    readonly_fields = ("preview", "kind", "original_name", "details", "removed", "sealed")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -116,7 +178,12 @@ class EvidenceInline(admin.StackedInline):
     @admin.display(description=gettext_lazy("file"))
     def details(self, item):
         size = f"{item.width}×{item.height} px, " if item.width else ""
-        return f"{item.content_type}, {size}{item.size:,} bytes"
+        return f"{item.content_type}, {size}{filesizeformat(item.size)}"
+
+    @admin.display(description=gettext_lazy("Removed from the public copy"))
+    def removed(self, item):
+        # Filled by the evidence pipeline: "author", "embedded GPS", "auto-action /OpenAction"...
+        return ", ".join(str(entry) for entry in item.removed_metadata or []) or _("nothing")
 
     @admin.display(description=gettext_lazy("sealed original"))
     def sealed(self, item):
@@ -143,8 +210,18 @@ class ReportAdminForm(forms.ModelForm):
 
     class Meta:
         model = ImpactReport
-        fields = ["public_title", "public_description", "public_latitude", "public_longitude", "public_note",
-                  "assigned_to", "internal_notes"]
+        fields = ["public_title", "public_description", "public_site_name", "public_settlement",
+                  "public_reporter_name",
+                  "public_latitude", "public_longitude", "public_note", "assigned_to", "internal_notes"]
+        help_texts = {
+            "public_site_name": gettext_lazy(
+                "Published instead of the site as typed (shown above): remove names, streets and house numbers."),
+            "public_settlement": gettext_lazy(
+                "Published instead of the place as typed (shown above): keep the village, town or district only."),
+            "public_reporter_name": gettext_lazy(
+                "The name or organisation the reporter asked to be shown as; empty means “Anonymous”. "
+                "Shorten or remove it if it identifies someone else."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,9 +294,9 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
     change_form_template = "admin/impacts/impactreport/change_form.html"
     change_list_template = "admin/impacts/impactreport/change_list.html"
     list_display = ("reference", "title", "status", "waiting", "project", "category_list", "severity",
-                    "evidence_count", "assigned_to")
+                    "evidence_count", "assigned")
     list_filter = ("status", CategoryFilter, "project__sector", "project", "reporter_type", "severity",
-                   "created", HasEvidenceFilter, OpenRequestFilter, "assigned_to")
+                   "created", HasEvidenceFilter, OpenRequestFilter, ("assigned_to", ModeratorFilter))
     list_select_related = ("project", "assigned_to")
     search_fields = ("reference", "title", "description", "public_title", "public_description", "site_name")
     ordering = ("created",)
@@ -248,8 +325,9 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
         return [
             (_("As submitted (never changed)"), {"fields": submitted}),
             (_("Public version (redact names, phone numbers, exact addresses)"), {
-                "fields": ["public_title", "public_description", "public_latitude", "public_longitude",
-                           "public_note"],
+                "fields": ["public_title", "public_description", "public_site_name", "public_settlement",
+                           "public_reporter_name",
+                           "public_latitude", "public_longitude", "public_note"],
             }),
             (_("Moderation"), {"fields": ["assigned_to", "internal_notes", "seen_version"]}),
         ]
@@ -281,6 +359,15 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
     def evidence_count(self, report):
         return report.evidence_count
 
+    @admin.display(description=gettext_lazy("assigned moderator"), ordering="assigned_to")
+    def assigned(self, report):
+        return staff_label(report.assigned_to) if report.assigned_to_id else "—"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":
+            kwargs.update(queryset=moderators(), form_class=ModeratorChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def changelist_view(self, request, extra_context=None):
         counts = dict(ImpactReport.objects.values_list("status").annotate(n=Count("id")).order_by())
         extra_context = {**(extra_context or {}),
@@ -290,6 +377,8 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
     # --- saving edits (optimistic locking) ---
 
     def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return  # nothing typed: no new version, no empty history entry (a decision may follow)
         if change:
             with transaction.atomic():
                 bumped = ImpactReport.objects.filter(pk=obj.pk, version=form.cleaned_data.get("seen_version",
@@ -326,11 +415,39 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
         if obj is not None:
             context["workflow_actions"] = workflow.available_actions(obj, request.user)
             context["report_version"] = obj.version
+        if request.method == "POST" and "action" in request.POST:
+            # The page comes back with errors: neither the edits nor the decision were applied.
+            self.message_user(request, _("The decision was not made and nothing was saved: "
+                                         "correct the errors below, then press the decision again."),
+                              messages.ERROR)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def response_change(self, request, obj):
+        """After the edits are saved: a decision button applies its decision to the version just saved."""
+        action = request.POST.get("action")
+        if action is None:
+            return super().response_change(request, obj)
+        try:
+            workflow.apply(obj, action, by=request.user, message=request.POST.get("message", ""),
+                           expected_version=obj.version)
+        except workflow.WorkflowError as error:
+            self.message_user(request, _("Your edits were saved, but the decision was not made: %(reason)s")
+                              % {"reason": error.message}, messages.ERROR)
+        else:
+            self.message_user(request, _("%(reference)s is now “%(status)s”.")
+                              % {"reference": obj.reference, "status": obj.get_status_display()}, messages.SUCCESS)
+        return HttpResponseRedirect(request.get_full_path())
+
     def transition_view(self, request, pk):
+        """A decision without the form (kept for scripts): the same checks, and no edits."""
         if request.method != "POST":
             raise Http404
+        action = workflow.ACTIONS.get(request.POST.get("action", ""))
+        # Permission first, before the report is looked up: whoever may not take this decision gets
+        # the same answer for every report, existing or missing, whatever its status.
+        if (action is None or action.permission is None or not request.user.has_perm(action.permission)
+                or not self.has_view_permission(request)):
+            raise PermissionDenied
         report = get_object_or_404(ImpactReport, pk=pk)
         try:
             version = int(request.POST.get("version", ""))
@@ -345,6 +462,20 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
             self.message_user(request, _("%(reference)s is now “%(status)s”.")
                               % {"reference": report.reference, "status": report.get_status_display()})
         return HttpResponseRedirect(reverse("admin:impacts_impactreport_change", args=[pk]))
+
+    # --- history: shown by role, never restored ---
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history saves a POSTed past version even with reverting disabled, status
+        # included: that would move a report around the workflow. Past versions are for reading.
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        hidden = set() if request.user.has_perm("impacts.view_contact_details") else {
+            *CONTACT_FIELDS, *EXACT_LOCATION_FIELDS}
+        return RoleHistoryHelper(self.model, historical_record, hidden=hidden)
 
     def sealed_view(self, request, pk):
         from .views import send_file
@@ -367,7 +498,8 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
             except workflow.WorkflowError as error:
                 failed.append(f"{report.reference}: {error.message}")
         if done:
-            self.message_user(request, _("%(count)d report(s) changed.") % {"count": done}, messages.SUCCESS)
+            text = ngettext("%(count)d report changed.", "%(count)d reports changed.", done)
+            self.message_user(request, text % {"count": done}, messages.SUCCESS)
         if failed:
             self.message_user(request, format_html("{}<ul>{}</ul>", _("Not changed:"),
                                                    format_html_join("", "<li>{}</li>", ((f,) for f in failed))),
@@ -393,13 +525,38 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
         return request.user.has_perm("impacts.moderate_report")
 
 
+class RoleHistoryHelper(HistoricalRecordContextHelper):
+    """The history page's list of changes, without the fields the viewer may not see."""
+
+    def __init__(self, model, historical_record, *, hidden: set[str]):
+        super().__init__(model, historical_record)
+        self.hidden = hidden
+
+    def context_for_delta_changes(self, delta):
+        delta = dataclasses.replace(
+            delta,
+            changes=[change for change in delta.changes if change.field not in self.hidden],
+            changed_fields=[name for name in delta.changed_fields if name not in self.hidden],
+        )
+        return super().context_for_delta_changes(delta)
+
+
 @admin.register(ReporterRequest)
 class ReporterRequestAdmin(admin.ModelAdmin):
-    list_display = ("report", "kind", "created", "handled_at", "handled_by")
+    list_display = ("report_reference", "kind", "created", "handled_at", "handled_by_name")
     list_filter = ("kind", ("handled_at", admin.EmptyFieldListFilter))
     list_select_related = ("report", "handled_by")
-    readonly_fields = ("report", "kind", "text", "created", "handled_at", "handled_by")
+    fields = ("report_reference", "kind", "text", "created", "handled_at", "handled_by_name")
+    readonly_fields = fields
     actions = ["hide_names", "mark_handled"]
+
+    @admin.display(description=gettext_lazy("report"), ordering="report")
+    def report_reference(self, item):
+        return str(item.report)
+
+    @admin.display(description=gettext_lazy("handled by"))
+    def handled_by_name(self, item):
+        return staff_label(item.handled_by) if item.handled_by_id else "—"
 
     def has_add_permission(self, request):
         return False
@@ -413,20 +570,33 @@ class ReporterRequestAdmin(admin.ModelAdmin):
         waiting = queryset.filter(handled_at__isnull=True, kind=RequestKind.HIDE_NAME).select_related("report")
         for item in waiting:
             item.hide_name(by=request.user)
-        self.message_user(request, _("%(count)d report(s) are now shown as anonymous.") % {"count": len(waiting)})
+        text = ngettext("%(count)d report is now shown as anonymous.", "%(count)d reports are now shown as anonymous.",
+                        len(waiting))
+        self.message_user(request, text % {"count": len(waiting)})
 
     @admin.action(description=gettext_lazy("Mark as handled"), permissions=["change"])
     def mark_handled(self, request, queryset):
         waiting = queryset.filter(handled_at__isnull=True)
         for item in waiting:
             item.mark_handled(by=request.user)
-        self.message_user(request, _("%(count)d request(s) marked as handled.") % {"count": len(waiting)})
+        text = ngettext("%(count)d request marked as handled.", "%(count)d requests marked as handled.", len(waiting))
+        self.message_user(request, text % {"count": len(waiting)})
 
 
 @admin.register(SealedAccess)
 class SealedAccessAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "action", "evidence")
+    list_display = ("at", "by", "action", "evidence_item")
     list_select_related = ("user", "evidence__report")
+    fields = list_display
+    readonly_fields = list_display
+
+    @admin.display(description=gettext_lazy("by"), ordering="user")
+    def by(self, item):
+        return staff_label(item.user)
+
+    @admin.display(description=gettext_lazy("evidence"), ordering="evidence")
+    def evidence_item(self, item):
+        return str(item.evidence)
 
     def has_add_permission(self, request):
         return False

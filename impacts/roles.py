@@ -27,10 +27,13 @@ ROLES: dict[str, list[str]] = {
     ],
     EDITORS: [
         f"projects.{action}_{model}"
-        for model in ("project", "source", "company", "projectparty", "financing")
+        for model in ("project", "source", "company", "projectparty", "financing", "projectevent")
         for action in ("add", "change", "delete", "view")
         if not (model == "project" and action == "delete")
-    ] + ["projects.view_programmefigure", "projects.change_programmefigure"],
+    ] + ["projects.view_programmefigure", "projects.change_programmefigure",
+         "projects.view_importconflict", "projects.change_importconflict",
+         "projects.view_suggestion", "projects.change_suggestion",
+         "projects.view_importdeletion", "projects.delete_importdeletion"],
 }
 
 

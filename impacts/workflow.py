@@ -74,6 +74,11 @@ ACTIONS: dict[str, Action] = {
 MODERATOR_ACTIONS = [a for a in ACTIONS.values() if a.permission is not REPORTER]
 
 
+def may_take_decisions(user) -> bool:
+    """True when `user` holds the permission of at least one moderator decision."""
+    return any(user.has_perm(a.permission) for a in MODERATOR_ACTIONS)
+
+
 def available_actions(report: ImpactReport, user) -> list[Action]:
     """What this user may do to this report now (for buttons; apply() checks again)."""
     return [a for a in MODERATOR_ACTIONS if a.allowed_from(report.status) and user.has_perm(a.permission)]
@@ -84,16 +89,17 @@ def check(report: ImpactReport, action_name: str, *, by=None, message: str = "")
     action = ACTIONS.get(action_name)
     if action is None:
         raise WorkflowError(_("Unknown action."))
-    if not action.allowed_from(report.status):
-        raise WorkflowError(
-            _("%(action)s is not possible for a report that is “%(status)s”.")
-            % {"action": action.label, "status": report.get_status_display()}
-        )
+    # Who may act is checked before the report's state, so a refusal tells nobody its status.
     if action.permission is REPORTER:
         if by is not None:
             raise WorkflowError(_("Only the reporter can do this, from the tracking page."))
     elif by is None or not by.has_perm(action.permission):
         raise WorkflowError(_("You do not have permission to %(action)s.") % {"action": str(action.label).lower()})
+    if not action.allowed_from(report.status):
+        raise WorkflowError(
+            _("%(action)s is not possible for a report that is “%(status)s”.")
+            % {"action": action.label, "status": report.get_status_display()}
+        )
     if action.requires and not message.strip():
         needed = {
             "reason": _("Please give a reason."),
