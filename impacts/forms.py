@@ -5,19 +5,32 @@ fields); the view and the workflow set those.
 """
 
 import re
+import time
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project
 
-from . import evidence
-from .models import Attribution, Category, EvidenceWriter, ImpactReport, ReportCategory, ReporterType, RequestKind
+from . import evidence, pending_uploads
+from .models import (
+    Attribution,
+    Category,
+    EvidenceWriter,
+    ImpactReport,
+    ReportCategory,
+    ReporterType,
+    RequestKind,
+    token_digest,
+)
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
 
@@ -77,6 +90,44 @@ class EvidenceFormMixin:
         return files
 
 
+# Honest limits, stated beside the fields and counted as the person types (static/js/report-form.js).
+# The title is the model's column (200). The description: 10,000 characters is about four pages,
+# room for a detailed account with dates and symptoms; longer material (lab results, letters) is
+# better attached as a PDF. A bound also keeps a moderator's review and redaction of it possible.
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 10_000
+KEPT_FILES_FIELD = "kept_files"
+REMOVE_KEPT_FIELD = "remove_kept"
+
+
+class _LengthLimit(MaxLengthValidator):
+    """Django's limit, with a message that gives both numbers as the page shows them ("10,000")."""
+
+    message = _("This is %(show_value)s characters long, but at most %(limit_value)s fit. Please shorten it.")
+
+    def __call__(self, value):
+        length = self.clean(value)
+        if length > self.limit_value:
+            raise ValidationError(self.message, code=self.code, params={
+                "show_value": number_format(length, force_grouping=True),
+                "limit_value": number_format(self.limit_value, force_grouping=True),
+                "value": value,
+            })
+
+
+def _posted_values(data, name: str) -> list[str]:
+    """Every value of a field, from a QueryDict or a plain dict (tests, site_pages)."""
+    if hasattr(data, "getlist"):
+        return data.getlist(name)
+    value = data.get(name)
+    return list(value) if isinstance(value, list | tuple) else ([] if value is None else [value])
+
+
+def _deduplicated(values) -> list:
+    """The values in their order, each once: a repeated checkbox value must not become two rows."""
+    return list(dict.fromkeys(values))
+
+
 class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
     other_categories = forms.MultipleChoiceField(
         label=_("Other impacts (optional)"),
@@ -127,12 +178,21 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
             "latitude": _("Optional. Published only rounded to about 1 km."),
         }
 
-    def __init__(self, *args, project: Project | None = None, **kwargs):
+    def __init__(self, *args, project: Project | None = None, form_key: str | None = None,
+                 check_files: bool = True, **kwargs):
+        """`form_key` is the form token's submission key: it marks the saved report (one report per
+        form) and binds the files kept for a retry to this form. `check_files=False`: a post refused
+        before validation, shown again without decoding any file (kept files are carried over)."""
         super().__init__(*args, **kwargs)
+        self.form_key = form_key
+        self.check_files = check_files
         self.prepared_evidence = []
-        self.fields["project"].queryset = Project.objects.only("id", "name_en", "name_ru", "name_kk").order_by(
-            "name_en"
-        )
+        self.kept_files: list[pending_uploads.KeptFile] = []  # shown as "already attached"
+        self._new_prepared: list[evidence.PreparedEvidence] = []  # accepted in this post, not yet kept
+        self._opened_kept: list = []
+        self._files_checked = False
+        names = ("id", "name_en", "name_ru", "name_kk", "name_zh")
+        self.fields["project"].queryset = Project.objects.only(*names).ordered_for()  # as the visitor reads them
         self.fields["project"].label_from_instance = lambda p: p.name
         self.fields["project"].empty_label = _("— not in the list —")
         if project is not None:
@@ -145,8 +205,130 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
             "each. Location data is removed from photos before anything is published."
         ) % {"count": settings.KZCN_MAX_FILES_PER_REPORT, "mb": settings.KZCN_MAX_FILE_BYTES // (1024 * 1024)}
         self.initial.setdefault("language", (get_language() or "en")[:2])
-        self.fields["title"].widget.attrs["maxlength"] = 200
         self.fields["attribution"].choices = Attribution.choices
+        self._set_length_limits()
+
+    def _set_length_limits(self) -> None:
+        """Limits the person is told about, never text cut off without a word.
+
+        Browsers silently cut pasted text at a `maxlength` attribute, so none is rendered: the
+        server refuses what is too long with a message saying by how much, the help text states
+        the limit (without JavaScript) and the script shows a live counter.
+        """
+        self.fields["description"].max_length = DESCRIPTION_MAX_LENGTH
+        for field in self.fields.values():
+            if getattr(field, "max_length", None):
+                field.widget.attrs.pop("maxlength", None)
+                field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+                field.validators.append(_LengthLimit(field.max_length))
+        for name in ("title", "description"):
+            field = self.fields[name]
+            limit = number_format(field.max_length, force_grouping=True)
+            field.help_text = format_lazy("{} {}", field.help_text, _("At most %(limit)s characters.") % {
+                "limit": limit})
+            field.widget.attrs.update({
+                "data-max-chars": field.max_length,
+                "data-counter": _("%(count)s / %(limit)s characters"),
+                "data-counter-over": _("%(over)s characters too many"),
+            })
+
+    def clean_other_categories(self):
+        return _deduplicated(self.cleaned_data.get("other_categories") or [])
+
+    def clean_files(self):
+        """New uploads and the files kept from an earlier try, through the evidence pipeline together."""
+        uploads = self.cleaned_data.get("files") or []
+        if not self.check_files:
+            return []
+        self._files_checked = True
+        self.prepared_evidence, self._new_prepared, self.kept_files = [], [], []
+        errors = []
+        opened = []
+        for kept in self._posted_kept_files():
+            fileobj = pending_uploads.open_kept(kept)
+            if fileobj is None:
+                errors.append(self._kept_file_gone(kept))
+            else:
+                opened.append((kept, fileobj))
+                self.kept_files.append(kept)
+        self._opened_kept = [fileobj for _kept, fileobj in opened]
+        try:
+            evidence.check_limits([fileobj for _kept, fileobj in opened] + list(uploads))
+        except evidence.EvidenceRejected as error:
+            raise ValidationError(error.message) from None
+        seen = set()
+        for kept, fileobj in opened:
+            prepared = self._prepare_kept(kept, fileobj)
+            if prepared is None:
+                self.kept_files.remove(kept)
+                errors.append(self._kept_file_gone(kept))
+            elif prepared.sha256 not in seen:
+                seen.add(prepared.sha256)
+                self.prepared_evidence.append(prepared)
+        for uploaded in uploads:
+            try:
+                prepared = evidence.prepare_evidence(uploaded)
+            except evidence.EvidenceRejected as error:
+                errors.append(error.message)
+                continue
+            if prepared.sha256 not in seen:  # the same file twice is stored once
+                seen.add(prepared.sha256)
+                self.prepared_evidence.append(prepared)
+                self._new_prepared.append(prepared)
+        if errors:
+            if self._new_prepared and self.form_key:
+                errors.append(
+                    _("These files were accepted and are kept for your next try, so you do not need to attach "
+                      "them again: %(names)s") % {"names": ", ".join(p.original_name for p in self._new_prepared)}
+                )
+            raise ValidationError(errors)
+        return uploads
+
+    @staticmethod
+    def _prepare_kept(kept, fileobj):
+        try:
+            prepared = evidence.prepare_evidence(fileobj)
+        except evidence.EvidenceRejected:
+            return None  # the limits changed meanwhile: ask for the file again
+        return prepared if prepared.sha256 == kept.sha256 else None
+
+    @staticmethod
+    def _kept_file_gone(kept) -> str:
+        return _("“%(name)s”, attached earlier, was kept for a limited time only and is no longer here. "
+                 "Please attach it again.") % {"name": kept.name}
+
+    def _posted_kept_files(self) -> list:
+        """The kept files this post refers to, if we signed them for this form; removed ones are deleted."""
+        if not self.is_bound or not self.form_key:
+            return []
+        remove = set(_posted_values(self.data, REMOVE_KEPT_FIELD))
+        kept, removed = {}, []
+        for reference in _posted_values(self.data, KEPT_FILES_FIELD)[: settings.KZCN_MAX_FILES_PER_REPORT]:
+            item = pending_uploads.read(reference, self.form_key)
+            if item is None or item.storage_name in kept:
+                continue  # not signed by us, or not for this form: ignored, never trusted
+            if item.sha256 in remove:
+                removed.append(item)
+            else:
+                kept[item.storage_name] = item
+        pending_uploads.discard(removed)
+        return list(kept.values())
+
+    def keep_accepted_files(self) -> None:
+        """The post failed: keep the files accepted so far for the next try (shown as already attached)."""
+        if not self.form_key:
+            return
+        if not self._files_checked:  # refused before validation: carry the earlier references over
+            self.kept_files = [kept for kept in self._posted_kept_files() if kept.expires > time.time()]
+        for prepared in self._new_prepared:
+            self.kept_files.append(pending_uploads.keep(prepared, self.form_key))
+        self._new_prepared = []
+        self.close_kept_files()
+
+    def close_kept_files(self) -> None:
+        for fileobj in self._opened_kept:
+            fileobj.close()
+        self._opened_kept = []
 
     def clean_observed_on(self):
         observed = self.cleaned_data["observed_on"]
@@ -177,31 +359,91 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         data["other_categories"] = [c for c in data.get("other_categories") or [] if c != primary]
         return data
 
-    def save(self, commit: bool = True, writer: EvidenceWriter | None = None) -> ImpactReport:
+    def save(self, commit: bool = True, writer: EvidenceWriter | None = None,
+             tracking_token: str | None = None) -> ImpactReport:
         """Save the report, its categories and its evidence in one transaction.
 
-        Sets `self.tracking_token` (shown to the reporter once; only its digest is stored).
+        Sets `self.tracking_token` (shown to the reporter; only its digest is stored): the one
+        given (see abuse.tracking_token_for), or a random one. The report carries the form's
+        submission key, unique: a second save of the same form raises IntegrityError.
         Pass the caller's `writer` when this runs inside a larger transaction, so that a failure
         after this returns still removes the files written here.
         """
         report = super().save(commit=False)
-        self.tracking_token = report.issue_tracking_token()
-        categories = [self.cleaned_data["primary_category"], *self.cleaned_data["other_categories"]]
+        if tracking_token:
+            self.tracking_token = tracking_token
+            report.tracking_digest = token_digest(tracking_token)
+        else:
+            self.tracking_token = report.issue_tracking_token()
+        report.submission_key = self.form_key
+        categories = _deduplicated([self.cleaned_data["primary_category"], *self.cleaned_data["other_categories"]])
+        kept = list(self.kept_files)
         with writer or EvidenceWriter() as writer, transaction.atomic():
             report.save()
             ReportCategory.objects.bulk_create(ReportCategory(report=report, category=c) for c in categories)
             for prepared in self.prepared_evidence:
                 writer.store(report, prepared)
+            # The kept copies are now sealed evidence: remove them once that is certain (single use).
+            transaction.on_commit(lambda: pending_uploads.discard(kept))
+        self.close_kept_files()
         return report
 
 
+ANSWER_MAX_LENGTH = 5000
+REQUEST_TEXT_MAX_LENGTH = 1000
+# Requests a report may ever have: enough for a person to change their mind once or twice, not a flood.
+MAX_REQUESTS_PER_REPORT = 4
+
+
+def _too_long_message() -> str:
+    return _("Please keep this to %(limit_value)d characters or fewer (now: %(show_value)d).")
+
+
 class ReporterAnswerForm(EvidenceFormMixin, forms.Form):
-    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
+    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}),
+                             max_length=ANSWER_MAX_LENGTH, error_messages={"max_length": _too_long_message()})
     files = EvidenceField(label=_("Add photos or documents (optional)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].help_text = _("Up to %(limit)d characters.") % {"limit": ANSWER_MAX_LENGTH}
 
 
 class ReporterRequestForm(forms.Form):
+    """Withdraw / hide-my-name: one open request of each kind, and a small total, per report."""
+
     kind = forms.ChoiceField(label=_("What would you like?"), choices=RequestKind.choices,
                              widget=forms.RadioSelect)
     text = forms.CharField(label=_("Anything the moderators should know (optional)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+                           widget=forms.Textarea(attrs={"rows": 3}), max_length=REQUEST_TEXT_MAX_LENGTH,
+                           error_messages={"max_length": _too_long_message()})
+
+    def __init__(self, *args, report: ImpactReport, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.fields["text"].help_text = _("Up to %(limit)d characters.") % {"limit": REQUEST_TEXT_MAX_LENGTH}
+
+    @property
+    def accepts_more(self) -> bool:
+        """False when every kind is already waiting or the report has had all the requests it may."""
+        requests = self.report.requests.all()
+        waiting = set(requests.filter(handled_at__isnull=True).values_list("kind", flat=True))
+        return len(waiting) < len(RequestKind.values) and requests.count() < MAX_REQUESTS_PER_REPORT
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        requests = self.report.requests.all()
+        if requests.filter(kind=kind, handled_at__isnull=True).exists():
+            raise ValidationError(_("You have already asked for this. A moderator will handle it; "
+                                    "there is no need to ask again."))
+        if requests.count() >= MAX_REQUESTS_PER_REPORT:
+            raise ValidationError(_("This report has had as many requests as it can have (%(limit)d). "
+                                    "A moderator will read the ones you sent.") % {"limit": MAX_REQUESTS_PER_REPORT})
+        return kind
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(label=_("The e-mail address you gave with your report"), max_length=254)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

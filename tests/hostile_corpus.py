@@ -305,12 +305,12 @@ FIELDS: list[HostileFields] = [
     HostileFields(
         "title-201-characters",
         {"title": "x" * 201},
-        message="Ensure this value has at most 200 characters (it has 201).",
+        message="This is 201 characters long, but at most 200 fit. Please shorten it.",
     ),
     HostileFields(
         "site-name-10000-characters",
         {"site_name": "s" * 10_000},
-        message="Ensure this value has at most 200 characters (it has 10000).",
+        message="This is 10,000 characters long, but at most 200 fit. Please shorten it.",
     ),
     HostileFields(
         "phone-with-script",

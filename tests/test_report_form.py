@@ -17,10 +17,14 @@ from tests.reports import make_site_project
 pytestmark = pytest.mark.django_db
 
 
+def served_a_minute_ago() -> str:
+    """The signed token of a form served a minute ago (the honest pace); each form has its own."""
+    return abuse.new_form_token(started=time.time() - 60)
+
+
 @pytest.fixture
-def old_timestamp(monkeypatch):
-    """A form served a minute ago (the honest pace)."""
-    return abuse.signing.dumps(time.time() - 60, salt=abuse._TIMESTAMP_SALT)
+def old_timestamp():
+    return served_a_minute_ago()
 
 
 def form_data(project=None, timestamp="", **overrides):
@@ -56,9 +60,17 @@ def pdf(name="lab.pdf"):
 
 
 def files_on_disk(settings) -> list[Path]:
+    """Evidence files written to either storage; the copies kept for a retry are `pending_files`."""
     roots = [Path(settings.STORAGES["default"]["OPTIONS"]["location"]),
              Path(settings.STORAGES["sealed"]["OPTIONS"]["location"])]
-    return [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file()]
+    pending = set(pending_files(settings))
+    return [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file() and p not in pending]
+
+
+def pending_files(settings) -> list[Path]:
+    """Accepted files of a failed post, kept (sealed storage, pending/) so the person need not attach them again."""
+    folder = Path(settings.STORAGES["sealed"]["OPTIONS"]["location"]) / "pending"
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 def test_form_page_is_short_and_works_without_javascript(client):
@@ -95,7 +107,7 @@ def test_resident_files_report_with_photos_and_pdf_and_gets_tracking_link(client
     sent = client.get(response["Location"])
     link = sent.context["submitted"]["link"]
     assert "Save this link" in sent.content.decode()
-    assert sent["Referrer-Policy"] == "no-referrer"
+    assert sent["Referrer-Policy"] == "same-origin"  # no Referer to other sites (see views._private)
     # The tracking link is shown once only.
     assert "shown only once" in client.get(response["Location"]).content.decode()
     # And e-mailed, after commit, with the notification recorded.
@@ -107,9 +119,9 @@ def test_resident_files_report_with_photos_and_pdf_and_gets_tracking_link(client
     assert report.reference in tracking.content.decode()
 
 
-def test_token_is_random_and_only_its_digest_is_stored(client, old_timestamp):
+def test_token_is_random_and_only_its_digest_is_stored(client):
     for _ in range(2):
-        client.post(reverse("impacts:report_create"), form_data(timestamp=old_timestamp))
+        client.post(reverse("impacts:report_create"), form_data(timestamp=served_a_minute_ago()))
     first, second = ImpactReport.objects.all()
     assert first.tracking_digest != second.tracking_digest
     assert len(first.tracking_digest) == 64
@@ -122,19 +134,23 @@ def test_wrong_tracking_token_is_plain_404(client):
 
 def test_refused_file_saves_nothing_and_keeps_what_was_typed(client, settings, old_timestamp):
     bad = SimpleUploadedFile("evil.jpg", b"<html><script>alert(1)</script></html>", content_type="image/jpeg")
+    good = evidence_files.jpeg_with_gps()
     response = client.post(
         reverse("impacts:report_create"),
-        form_data(timestamp=old_timestamp, files=[photo("good.jpg"), bad], title="My typed title"),
+        form_data(timestamp=old_timestamp, files=[SimpleUploadedFile("good.jpg", good, "image/jpeg"), bad],
+                  title="My typed title"),
     )
     assert response.status_code == 400
     page = response.content.decode()
     assert "evil.jpg" in page  # the message names the refused file
-    assert "good.jpg" in page  # and tells which good file to attach again
+    assert "kept for your next try" in page and "good.jpg" in page  # the good one need not be attached again
     assert 'value="My typed title"' in page
     assert "children cough" in page
     assert ImpactReport.objects.count() == 0
     assert Evidence.objects.count() == 0
     assert files_on_disk(settings) == []
+    [kept] = pending_files(settings)  # only the accepted photo, sealed, under a random name
+    assert kept.read_bytes() == good and "good" not in kept.name
 
 
 def test_storage_failure_mid_save_leaves_no_row_and_no_file(client, settings, old_timestamp, monkeypatch):
@@ -153,7 +169,7 @@ def test_storage_failure_mid_save_leaves_no_row_and_no_file(client, settings, ol
     client.raise_request_exception = False
     response = client.post(reverse("impacts:report_create"),
                            form_data(timestamp=old_timestamp, files=[photo("a.jpg"), photo("b.jpg", lat=44.0)]))
-    assert response.status_code == 500
+    assert response.status_code == 503  # the outage page, which keeps the typed text (issue 10, item 14)
     assert ImpactReport.objects.count() == 0
     assert files_on_disk(settings) == []
 
@@ -228,21 +244,23 @@ def test_forged_timestamp_is_refused(client):
     assert ImpactReport.objects.count() == 0
 
 
-def test_rate_limit_per_address_says_when_to_try_again(client, settings, old_timestamp):
+def test_rate_limit_per_address_says_when_to_try_again(client, settings):
     settings.KZCN_RATE_LIMIT_REPORTS_PER_IP = 2
     for _ in range(2):
-        assert client.post(reverse("impacts:report_create"), form_data(timestamp=old_timestamp)).status_code == 302
-    response = client.post(reverse("impacts:report_create"), form_data(timestamp=old_timestamp))
+        assert client.post(reverse("impacts:report_create"),
+                           form_data(timestamp=served_a_minute_ago())).status_code == 302
+    response = client.post(reverse("impacts:report_create"), form_data(timestamp=served_a_minute_ago()))
     assert response.status_code == 400
     assert "try again in about" in response.content.decode()
     assert ImpactReport.objects.count() == 2
 
 
-def test_rate_limit_per_contact_applies_across_addresses(client, settings, old_timestamp):
+def test_rate_limit_per_contact_applies_across_addresses(client, settings):
     settings.KZCN_RATE_LIMIT_REPORTS_PER_CONTACT = 1
-    data = form_data(timestamp=old_timestamp, contact_email="same@example.org")
-    assert client.post(reverse("impacts:report_create"), data, REMOTE_ADDR="10.0.0.1").status_code == 302
-    response = client.post(reverse("impacts:report_create"), data, REMOTE_ADDR="10.0.0.2")
+    first = form_data(timestamp=served_a_minute_ago(), contact_email="same@example.org")
+    assert client.post(reverse("impacts:report_create"), first, REMOTE_ADDR="10.0.0.1").status_code == 302
+    second = form_data(timestamp=served_a_minute_ago(), contact_email="same@example.org")
+    response = client.post(reverse("impacts:report_create"), second, REMOTE_ADDR="10.0.0.2")
     assert response.status_code == 400
 
 
