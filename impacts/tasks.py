@@ -8,3 +8,8 @@ from . import notifications
 @task()
 def send_notification(notification_id: int, tracking_link: str = "") -> str:
     return notifications.send(notification_id, tracking_link)
+
+
+@task()
+def send_lost_links(email: str, language: str) -> int:
+    return notifications.send_lost_links(email, language)

@@ -7,6 +7,8 @@ app_name = "impacts"
 urlpatterns = [
     path("report/", views.report_create, name="report_create"),
     path("report/sent/", views.report_sent, name="report_sent"),
+    # Before track, which would otherwise take "lost" for a token.
+    path("track/lost/", views.track_lost, name="track_lost"),
     path("track/<str:token>/", views.track, name="track"),
     # Before report_detail, which would otherwise take "feed" for a reference.
     path("reports/feed/", feeds.PublishedReportsFeed(), name="feed"),
