@@ -70,6 +70,9 @@ class ReportSerializer(serializers.ModelSerializer):
     latitude = serializers.DecimalField(source="public_latitude", max_digits=8, decimal_places=5, allow_null=True)
     longitude = serializers.DecimalField(source="public_longitude", max_digits=8, decimal_places=5, allow_null=True)
     reporter = serializers.CharField(source="public_reporter")
+    # The moderator-edited copies of the typed place, never the typed values themselves.
+    site = serializers.CharField(source="public_site_name")
+    settlement = serializers.CharField(source="public_settlement")
     categories = serializers.SerializerMethodField()
     project = ProjectSummarySerializer(allow_null=True)
     url = serializers.SerializerMethodField()
@@ -77,8 +80,8 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImpactReport
         fields = [
-            "reference", "title", "text", "project", "region", "categories", "severity", "reporter_type",
-            "observed_on", "ongoing", "latitude", "longitude", "reporter", "published_at", "url",
+            "reference", "title", "text", "project", "site", "region", "settlement", "categories", "severity",
+            "reporter_type", "observed_on", "ongoing", "latitude", "longitude", "reporter", "published_at", "url",
         ]  # fmt: skip
 
     def get_categories(self, report: ImpactReport) -> list[str]:

@@ -8,11 +8,16 @@ Attribution: the CSV holds data rows only, so spreadsheets and scripts read it w
 surprises; the licence and source travel in the response (a ``Link: rel="license"`` header and
 a dated, named file), and every row's ``url`` leads back to the report's page. GeoJSON carries
 ``attribution`` and ``license`` members at the top level of the FeatureCollection.
+
+Spreadsheets run a cell that starts like a formula. Every tabular export writes its cells through
+``spreadsheet_cell`` (see there), so a title such as ``=HYPERLINK(...)`` arrives as text.
 """
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -46,14 +51,15 @@ CSV_COLUMNS = [
     "severity", "observed_on", "ongoing", "public_latitude", "public_longitude", "reporter", "published_at",
     "url",
 ]  # fmt: skip
+# Written as numbers when they are numbers (a western longitude is legitimately negative).
+CSV_NUMBER_COLUMNS = {"severity", "public_latitude", "public_longitude"}
 
-# The only columns an export reads. reporter_name and organisation are read solely to apply the
-# reporter's own choice of attribution (ImpactReport.public_name); they are never written out
-# unless that choice says so.
+# The only columns an export reads: public copies only. The reporter appears as the
+# moderator-checked public name (ImpactReport.public_name: empty means "Anonymous").
 _FIELDS = [
     "id", "reference", "public_title", "public_description", "project__name_en", "project__sector",
-    "project__region", "site_name", "region", "settlement", "severity", "observed_on", "ongoing",
-    "public_latitude", "public_longitude", "attribution", "reporter_name", "organisation", "published_at",
+    "project__region", "public_site_name", "region", "public_settlement", "severity", "observed_on", "ongoing",
+    "public_latitude", "public_longitude", "public_reporter_name", "published_at",
 ]  # fmt: skip
 
 
@@ -89,8 +95,7 @@ def _with_categories(chunk: list[dict]) -> Iterator[dict]:
         categories.setdefault(report_id, []).append(category)
     for row in chunk:
         row["categories"] = sorted(categories.get(row["id"], []))
-        row["reporter"] = ImpactReport.public_name(row.pop("attribution"), row.pop("reporter_name"),
-                                                   row.pop("organisation"))
+        row["reporter"] = ImpactReport.public_name(row.pop("public_reporter_name"))
         yield row
 
 
@@ -107,10 +112,10 @@ def csv_row(row: dict, report_url: Callable[[str], str]) -> list:
         row["reference"],
         row["public_title"],
         row["public_description"],
-        row["project__name_en"] if has_project else row["site_name"],
+        row["project__name_en"] if has_project else row["public_site_name"],
         row["project__sector"] or "",
         row["region"] or row["project__region"] or "",
-        row["settlement"],
+        row["public_settlement"],
         ";".join(row["categories"]),
         row["severity"],
         row["observed_on"].isoformat(),
@@ -123,6 +128,36 @@ def csv_row(row: dict, report_url: Callable[[str], str]) -> list:
     ]
 
 
+# OWASP "CSV Injection": a cell starting with = + - @ (or tab, carriage return) is a formula to
+# Excel, LibreOffice and Google Sheets. Their fullwidth forms count too (some spreadsheets fold them
+# when a CSV is imported), and so do these characters behind leading spaces, which spreadsheets skip.
+FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+# Spaces (any Unicode space) and zero-width characters that may stand before a formula character.
+LEADING_BLANKS = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]*")
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def spreadsheet_cell(value, *, number: bool = False):
+    """``value`` as a cell a spreadsheet shows as data and never runs.
+
+    In a number column a plain decimal number (``-61.5``) is returned as a number, which the writer
+    leaves unquoted. Anything else becomes text; text that could start a formula (or starts with a
+    control character such as tab or carriage return) gets a leading apostrophe, the mark
+    spreadsheets read as "this is text". ``spreadsheet_lines`` quotes every text cell, as OWASP
+    also recommends.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if number and PLAIN_NUMBER.fullmatch(text):
+        return value if isinstance(value, int | Decimal) else Decimal(text)
+    if not text or text[0].isalnum():  # most cells: nothing a spreadsheet could run
+        return text
+    if text[0] < " " or text[LEADING_BLANKS.match(text).end():][:1] in FORMULA_STARTS:
+        return "'" + text
+    return text
+
+
 class _Echo:
     """A file-like object whose write() returns the line, so csv.writer can feed a generator."""
 
@@ -130,12 +165,22 @@ class _Echo:
         return value
 
 
+def spreadsheet_lines(columns: list[str], rows: Iterable[list], number_columns: set[str]) -> Iterator[str]:
+    """CSV lines of a header and rows, every cell through ``spreadsheet_cell``: the one way a
+    tabular export of this site writes its cells."""
+    # QUOTE_NONNUMERIC quotes every cell that is not a number, i.e. every text cell.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_NONNUMERIC)
+    numbers = [column in number_columns for column in columns]
+    yield writer.writerow([spreadsheet_cell(column) for column in columns])
+    for row in rows:
+        cells = zip(row, numbers, strict=True)
+        yield writer.writerow([spreadsheet_cell(value, number=number) for value, number in cells])
+
+
 def csv_lines(reports: QuerySet, absolute_url: Callable[[str], str]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
     report_url = report_url_maker(absolute_url)
-    yield writer.writerow(CSV_COLUMNS)
-    for row in public_rows(reports):
-        yield writer.writerow(csv_row(row, report_url))
+    rows = (csv_row(row, report_url) for row in public_rows(reports))
+    yield from spreadsheet_lines(CSV_COLUMNS, rows, CSV_NUMBER_COLUMNS)
 
 
 def feature(row: dict, report_url: Callable[[str], str], severity_labels: dict) -> dict:
@@ -147,7 +192,7 @@ def feature(row: dict, report_url: Callable[[str], str], severity_labels: dict) 
         "properties": {
             "reference": row["reference"],
             "title": row["public_title"],
-            "site": row["project__name_en"] if row["project__name_en"] is not None else row["site_name"],
+            "site": row["project__name_en"] if row["project__name_en"] is not None else row["public_site_name"],
             "categories": row["categories"],
             "severity": row["severity"],
             "severity_label": severity_labels.get(row["severity"], ""),

@@ -2,13 +2,21 @@
 
 Items carry the public title, an excerpt of the public (redacted) text, the report's link and
 the date it was published; nothing else about a report is read.
+
+Everything a report's author wrote travels as plain text (``type="text"``): Django's Atom feed
+sends descriptions as HTML, and feed readers then show the images and follow the links a
+reporter typed. ``PlainTextAtomFeed`` marks every text construct as text and the feeds hand it
+text with any tags and XML-illegal control characters taken out.
 """
+
+import re
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -19,12 +27,46 @@ from .models import ImpactReport
 
 ITEMS_PER_FEED = 50
 EXCERPT_WORDS = 60
+# RFC 4287 text constructs: each may say type="text", "html" or "xhtml".
+TEXT_CONSTRUCTS = frozenset({"title", "subtitle", "rights", "summary", "content"})
+# XML 1.0 allows tab, line feed and carriage return only; Django refuses the rest with an error.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(text: str) -> str:
+    """Text a feed reader shows as written: no tags, no characters XML cannot carry."""
+    return XML_ILLEGAL.sub("", strip_tags(text or ""))
+
+
+class _TextConstructs:
+    """Wraps the XML writer so that every text construct is written with type="text"."""
+
+    def __init__(self, handler):
+        self._handler = handler
+
+    def addQuickElement(self, name, contents=None, attrs=None):  # the XML writer's own method name
+        if name in TEXT_CONSTRUCTS:
+            attrs = {"type": "text"}
+        self._handler.addQuickElement(name, contents, attrs)
+
+    def __getattr__(self, name):
+        return getattr(self._handler, name)
+
+
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom with titles, summaries and rights as ``type="text"`` (Django writes summaries as HTML)."""
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(_TextConstructs(handler))
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(_TextConstructs(handler), item)
 
 
 class PublishedReportsFeed(Feed):
     """All newly published reports, newest first."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def title(self, obj=None) -> str:
         return _("KZCN Watch: newly published reports")
@@ -47,10 +89,10 @@ class PublishedReportsFeed(Feed):
         return reports.only("reference", "public_title", "public_description", "published_at")[:ITEMS_PER_FEED]
 
     def item_title(self, item: ImpactReport) -> str:
-        return item.public_title
+        return plain_text(item.public_title)
 
     def item_description(self, item: ImpactReport) -> str:
-        return Truncator(item.public_description).words(EXCERPT_WORDS)
+        return Truncator(plain_text(item.public_description)).words(EXCERPT_WORDS)
 
     def item_link(self, item: ImpactReport) -> str:
         return item.get_absolute_url()
@@ -69,7 +111,7 @@ class ProjectReportsFeed(PublishedReportsFeed):
         return get_object_or_404(Project, slug=slug)
 
     def title(self, obj: Project) -> str:
-        return _("KZCN Watch: reports about %(project)s") % {"project": obj.name}
+        return _("KZCN Watch: reports about %(project)s") % {"project": plain_text(obj.name)}
 
     def link(self, obj: Project) -> str:
         return obj.get_absolute_url()

@@ -55,6 +55,9 @@ class Command(BaseCommand):
                 # history row, and the old history rows must lose the same details.
                 ImpactReport.objects.filter(pk__in=ids).update(**PERSONAL)
                 ImpactReport.history.filter(id__in=ids).update(**PERSONAL)
+                # A reporter shown by name becomes "Anonymous"; an organisation stays as chosen.
+                ImpactReport.objects.filter(pk__in=ids, attribution="name").update(public_reporter_name="")
+                ImpactReport.history.filter(id__in=ids, attribution="name").update(public_reporter_name="")
                 Evidence.objects.filter(report__in=ids).update(gps_latitude=None, gps_longitude=None)
         verb = "Would purge" if dry_run else "Purged"
         message = (
