@@ -7,10 +7,11 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
+from kzcn.casefold import contains_text
 from projects.models import Project, Region, Sector
 
 from .models import (
@@ -63,7 +64,8 @@ def approved_photos() -> Exists:
 
 def project_choices() -> list[tuple[int, str]]:
     # Fewer than 60 projects: a plain choice list avoids rendering a ModelChoice queryset per page.
-    return [(pk, name) for pk, name in Project.objects.order_by("name_en").values_list("pk", "name_en")]
+    projects = Project.objects.only("pk", "name_en", "name_ru", "name_kk", "name_zh").ordered_for()
+    return [(project.pk, project.name) for project in projects]  # names and order in the visitor's language
 
 
 class ImpactReportFilter(django_filters.FilterSet):
@@ -118,7 +120,7 @@ class ImpactReportFilter(django_filters.FilterSet):
             return queryset.order_by("-rank", *ORDERINGS["newest"])
         # SQLite (development): every word must appear in the public title or text.
         for word in words:
-            in_public_text = Q(public_title__icontains=word) | Q(public_description__icontains=word)
+            in_public_text = contains_text("public_title", word) | contains_text("public_description", word)
             queryset = queryset.filter(in_public_text)
         return queryset
 

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import LocalePrefixPattern, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from impacts import workflow
@@ -56,7 +56,9 @@ def walk(patterns=None, prefix: str = "") -> list[str]:
     routes = []
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            routes += walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            # The language prefix (en/, ru/, kk/) of the public pages is not part of the route.
+            own = "" if isinstance(pattern.pattern, LocalePrefixPattern) else str(pattern.pattern)
+            routes += walk(pattern.url_patterns, prefix + own)
         elif isinstance(pattern, URLPattern):
             routes.append(prefix + str(pattern.pattern))
     return routes
@@ -206,37 +208,44 @@ def _guessed_token(w, persona):
 
 TABLE: dict[str, tuple] = {
     # Public catalogue and reports: everyone.
-    "": (lambda w: "/", PUBLIC),
-    "projects/": (lambda w: "/projects/", PUBLIC),
-    "projects/<slug:slug>/": (lambda w: f"/projects/{w.project.slug}/", PUBLIC),
-    "report/": (lambda w: "/report/", PUBLIC),
-    "report/sent/": (lambda w: "/report/sent/", PUBLIC),
+    "": (lambda w: "/en/", PUBLIC),
+    "projects/": (lambda w: "/en/projects/", PUBLIC),
+    "projects/<slug:slug>/": (lambda w: f"/en/projects/{w.project.slug}/", PUBLIC),
+    "report/": (lambda w: "/en/report/", PUBLIC),
+    "report/sent/": (lambda w: "/en/report/sent/", PUBLIC),
     # The tracking page opens only with the secret token; a guessed one finds nothing.
     "track/<str:token>/": ("track", {**NOBODY, "reporter": "ok"}),
-    "reports/": (lambda w: "/reports/", PUBLIC),
+    # Asking for lost links again: a form anyone may open (its answer never says if an address is known).
+    "track/lost/": (lambda w: "/en/track/lost/", PUBLIC),
+    "reports/": (lambda w: "/en/reports/", PUBLIC),
     # Only published reports have a public page, for moderators too (they use the admin).
-    "reports/<str:reference>/": (lambda w: f"/reports/{w.published.reference}/", PUBLIC),
-    "reports/<str:reference>/#unpublished": (lambda w: f"/reports/{w.unpublished.reference}/", NOBODY),
-    "evidence/<int:pk>/<str:variant>/": (lambda w: f"/evidence/{w.public_evidence.pk}/public/", PUBLIC),
-    "evidence/<int:pk>/<str:variant>/#thumb": (lambda w: f"/evidence/{w.public_evidence.pk}/thumb/", PUBLIC),
+    "reports/<str:reference>/": (lambda w: f"/en/reports/{w.published.reference}/", PUBLIC),
+    "reports/<str:reference>/#unpublished": (lambda w: f"/en/reports/{w.unpublished.reference}/", NOBODY),
+    "evidence/<int:pk>/<str:variant>/": (lambda w: f"/en/evidence/{w.public_evidence.pk}/public/", PUBLIC),
+    "evidence/<int:pk>/<str:variant>/#thumb": (lambda w: f"/en/evidence/{w.public_evidence.pk}/thumb/", PUBLIC),
     "evidence/<int:pk>/<str:variant>/#unpublished": (
-        lambda w: f"/evidence/{w.private_evidence.pk}/public/",
+        lambda w: f"/en/evidence/{w.private_evidence.pk}/public/",
         STAFF_ONLY_404,
     ),
     "evidence/<int:pk>/<str:variant>/#unpublished-thumb": (
-        lambda w: f"/evidence/{w.private_evidence.pk}/thumb/",
+        lambda w: f"/en/evidence/{w.private_evidence.pk}/thumb/",
         STAFF_ONLY_404,
     ),
-    "evidence/<int:pk>/<str:variant>/#no-such-variant": (lambda w: f"/evidence/{w.public_evidence.pk}/sealed/", NOBODY),
-    "reports/export.csv": (lambda w: "/reports/export.csv", PUBLIC),
-    "reports/export.geojson": (lambda w: "/reports/export.geojson", PUBLIC),
-    "map/": (lambda w: "/map/", PUBLIC),
-    "reports/feed/": (lambda w: "/reports/feed/", PUBLIC),
-    "reports/feed/project/<slug:slug>/": (lambda w: f"/reports/feed/project/{w.project.slug}/", PUBLIC),
-    "reports/feed/region/<str:region>/": (lambda w: "/reports/feed/region/kyzylorda/", PUBLIC),
-    "stats/": (lambda w: "/stats/", PUBLIC),
+    "evidence/<int:pk>/<str:variant>/#no-such-variant": (
+        lambda w: f"/en/evidence/{w.public_evidence.pk}/sealed/",
+        NOBODY,
+    ),
+    "reports/export.csv": (lambda w: "/en/reports/export.csv", PUBLIC),
+    "reports/export.geojson": (lambda w: "/en/reports/export.geojson", PUBLIC),
+    "map/": (lambda w: "/en/map/", PUBLIC),
+    "reports/feed/": (lambda w: "/en/reports/feed/", PUBLIC),
+    "reports/feed/project/<slug:slug>/": (lambda w: f"/en/reports/feed/project/{w.project.slug}/", PUBLIC),
+    "reports/feed/region/<str:region>/": (lambda w: "/en/reports/feed/region/kyzylorda/", PUBLIC),
+    "stats/": (lambda w: "/en/stats/", PUBLIC),
     "i18n/setlang/": (lambda w: "/i18n/setlang/", dict.fromkeys(PERSONAS, "redirect")),
     "healthz": (lambda w: "/healthz", PUBLIC),
+    "favicon.ico": (lambda w: "/favicon.ico", dict.fromkeys(PERSONAS, "redirect")),
+    "api/": (lambda w: "/api/", PUBLIC),
     "api/schema/": (lambda w: "/api/schema/", PUBLIC),
     "api/^reports/$": (lambda w: "/api/reports/", PUBLIC),
     "api/^reports/(?P<reference>[^/.]+)/$": (lambda w: f"/api/reports/{w.published.reference}/", PUBLIC),
@@ -421,6 +430,6 @@ def test_sealed_original_download_is_recorded_for_the_senior(client, world, seni
 
 def test_a_guessed_evidence_id_answers_like_a_missing_one(client, world):
     """An unpublished item and an id that does not exist look the same from outside."""
-    hidden = client.get(f"/evidence/{world.private_evidence.pk}/public/")
-    missing = client.get(f"/evidence/{uuid.uuid4().int % 10**9 + 10**6}/public/")
+    hidden = client.get(f"/en/evidence/{world.private_evidence.pk}/public/")
+    missing = client.get(f"/en/evidence/{uuid.uuid4().int % 10**9 + 10**6}/public/")
     assert hidden.status_code == missing.status_code == 404

@@ -130,7 +130,7 @@ def test_project_and_region_feeds_hold_only_their_own_reports(client, private_mi
     assert "Steel noise" in region_feed and "Cement dust over Shieli" not in region_feed
 
 
-@pytest.mark.parametrize("url", ["/reports/feed/project/no-such-plant/", "/reports/feed/region/atlantis/"])
+@pytest.mark.parametrize("url", ["/en/reports/feed/project/no-such-plant/", "/en/reports/feed/region/atlantis/"])
 def test_feeds_of_unknown_projects_or_regions_are_not_found(client, url):
     assert client.get(url).status_code == 404
 

@@ -137,7 +137,7 @@ def test_one_hostile_file_among_good_ones_stores_none_of_them(client, settings, 
     bad = SimpleUploadedFile("bad.pdf", evidence_files.pdf_with_javascript(), content_type="application/pdf")
     response = client.post(REPORT_URL, form_data(timestamp=old_timestamp, files=[good, bad]))
     assert response.status_code == 400
-    assert "were fine but were not saved" in response.content.decode()
+    assert "kept for your next try" in response.content.decode()  # in the sealed pending area, not as evidence
     _assert_nothing_stored(settings)
 
 
@@ -170,7 +170,7 @@ def test_hostile_file_in_the_tracking_answer_is_refused(client, settings, questi
 
 
 ANSWERS = [
-    pytest.param({"answer": "x" * 5001}, "Ensure this value has at most 5000 characters", id="answer-5001-characters"),
+    pytest.param({"answer": "x" * 5001}, "5000 characters or fewer (now: 5001)", id="answer-5001-characters"),
     pytest.param({"answer": "Tuesday\x00night"}, hostile_corpus.NUL_REFUSED, id="answer-nul-byte"),
     pytest.param({"answer": "   "}, "This field is required.", id="answer-only-spaces"),
 ]
@@ -228,5 +228,5 @@ def test_answer_is_not_accepted_when_no_question_is_open(client, settings):
 )
 def test_forged_tracking_tokens_are_not_found(client, token):
     make_report()
-    response = client.get(f"/track/{token}/")
+    response = client.get(f"/en/track/{token}/")
     assert response.status_code == 404

@@ -49,10 +49,16 @@ def a_few_days_ago() -> str:
 
 
 def switch_language(page: Page, code: str) -> None:
-    """Use the language selector in the header, as a visitor would."""
-    page.select_option("#language-select", code)
-    page.locator("form:has(#language-select) button[type=submit]").click()
+    """Use the language links in the header, as a visitor would (one tap, the same page)."""
+    page.locator(f".language-switcher a[hreflang={code}]").click()
     expect(page.locator("html")).to_have_attribute("lang", code)
+
+
+def open_filters(page: Page) -> None:
+    """Unfold the filters of a list page (folded behind one button, so results come first on a phone)."""
+    filters = page.locator("details.filters")
+    if filters.get_attribute("open") is None:
+        filters.locator("summary").click()
 
 
 def fill_required_fields(page: Page, *, title: str, description: str) -> None:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.urls import translate_url
 from PIL import ExifTags, Image
 from playwright.sync_api import expect
 
@@ -16,6 +17,7 @@ from projects.models import Project
 from .site_pages import (
     PHONE_NUMBER,
     fill_required_fields,
+    open_filters,
     publish_with_one_photo_hidden,
     submit_report_form,
     submitted_report,
@@ -36,14 +38,15 @@ def test_resident_in_kazakh_reports_an_impact_from_a_project_page_on_a_phone(pho
 
     page.goto(site + "/")
     switch_language(page, "kk")
-    page.locator("header a[href='/projects/']").click()
+    page.locator("header a[href='/kk/projects/']").click()
+    open_filters(page)
     page.select_option("#id_sector", "metallurgy")
     page.select_option("#id_status", "launched")
     page.select_option("#id_region", "shymkent")
-    page.locator("form[action='/projects/'] button[type=submit]").click()
+    page.locator("form[action='/kk/projects/'] button[type=submit]").click()
     expect(page.locator("h3.card-title a")).to_have_count(1)
-    page.locator(f"h3.card-title a[href='{project.get_absolute_url()}']").click()
-    page.locator(f"a[href='/report/?project={project.slug}']").click()
+    page.locator(f"h3.card-title a[href='{translate_url(project.get_absolute_url(), 'kk')}']").click()
+    page.locator(f"a[href='/kk/report/?project={project.slug}']").click()
 
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     expect(page.locator("#id_project")).to_have_value(str(project.pk))
@@ -58,7 +61,7 @@ def test_resident_in_kazakh_reports_an_impact_from_a_project_page_on_a_phone(pho
 
     expect(page).to_have_url(re.compile(r"/report/sent/$"))
     tracking_link = page.locator("#tracking-link").input_value()
-    assert re.match(rf"^{re.escape(site)}/track/[^/]+/$", tracking_link)
+    assert re.match(rf"^{re.escape(site)}/kk/track/[^/]+/$", tracking_link)
     report = ImpactReport.objects.get()
     assert report.project == project
     assert report.language == "kk"
@@ -114,16 +117,17 @@ def test_visitor_in_russian_finds_the_report_sees_one_photo_without_gps_and_down
 
     page.goto(site + "/")
     switch_language(page, "ru")
-    page.goto(site + "/reports/")
+    page.goto(site + "/ru/reports/")
+    open_filters(page)
     page.fill("#id_q", "пыль")
     page.select_option("#id_project", str(project.pk))
-    page.locator("form[action='/reports/'] button[type=submit]").click()
+    page.locator("form[action='/ru/reports/'] button[type=submit]").click()
     results = page.locator("h3.card-title a")
     expect(results).to_have_count(1)
     expect(results).to_have_text("Чёрная пыль на крышах")
 
     with page.expect_download() as download_info:
-        page.locator("a[href^='/reports/export.csv']").click()
+        page.locator("a[href^='/ru/reports/export.csv']").click()
     rows = list(csv.reader(io.StringIO(download_info.value.path().read_text(encoding="utf-8-sig"))))
     assert any(report.reference in row for row in rows[1:])
     assert not any(other.reference in row for row in rows[1:])
