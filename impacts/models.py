@@ -10,6 +10,7 @@ Privacy rules that every layer relies on:
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -103,7 +104,11 @@ class ImpactReportQuerySet(models.QuerySet):
         return self.filter(status__in=[Status.SUBMITTED, Status.IN_REVIEW, Status.NEEDS_INFO])
 
     def by_tracking_token(self, token: str) -> "ImpactReport":
-        return self.get(tracking_digest=token_digest(token))
+        """The report this private link opens: the link first shown, or a re-issued one still valid."""
+        digest = token_digest(token)
+        reissued = TrackingLink.objects.valid().filter(digest=digest).values("report")
+        # A subquery rather than a join: a report with several links must still come back once.
+        return self.get(models.Q(tracking_digest=digest) | models.Q(pk__in=reissued))
 
 
 class ImpactReport(models.Model):
@@ -171,6 +176,8 @@ class ImpactReport(models.Model):
     # Place fields typed by the reporter are published only through these moderator-editable copies.
     public_site_name = models.CharField(_("public site name"), max_length=200, blank=True)
     public_settlement = models.CharField(_("public village, town or district"), max_length=200, blank=True)
+    # The name or organisation shown publicly, when the reporter asked to be shown; empty is "Anonymous".
+    public_reporter_name = models.CharField(_("shown publicly as"), max_length=200, blank=True)
     public_note = models.TextField(_("moderator's public note"), blank=True)
     internal_notes = models.TextField(_("internal notes"), blank=True)
     assigned_to = models.ForeignKey(
@@ -236,16 +243,21 @@ class ImpactReport(models.Model):
 
     @property
     def public_reporter(self) -> str:
-        """How the reporter is shown publicly: only what they chose, else 'Anonymous'."""
-        return self.public_name(self.attribution, self.reporter_name, self.organisation)
+        """How the reporter is shown publicly: the moderator-checked public name, else 'Anonymous'."""
+        return self.public_name(self.public_reporter_name)
 
     @staticmethod
-    def public_name(attribution: str, reporter_name: str, organisation: str) -> str:
-        if attribution == Attribution.NAME and reporter_name:
+    def public_name(public_reporter_name: str) -> str:
+        return public_reporter_name or str(_("Anonymous"))
+
+    @staticmethod
+    def chosen_public_name(attribution: str, reporter_name: str, organisation: str) -> str:
+        """What the reporter asked to be shown as: their name, their organisation, or nothing."""
+        if attribution == Attribution.NAME:
             return reporter_name
-        if attribution == Attribution.ORGANISATION and organisation:
+        if attribution == Attribution.ORGANISATION:
             return organisation
-        return str(_("Anonymous"))
+        return ""
 
     def translation_for(self, language: str | None) -> "ReportTranslation | None":
         """A moderator's translation into `language`, if the report was written in another one."""
@@ -280,6 +292,9 @@ class ImpactReport(models.Model):
             self.public_description = self.public_description or self.description
             self.public_site_name = self.public_site_name or self.site_name
             self.public_settlement = self.public_settlement or self.settlement
+            self.public_reporter_name = self.public_reporter_name or self.chosen_public_name(
+                self.attribution, self.reporter_name, self.organisation
+            )
             if self.public_latitude is None:
                 self.public_latitude = coarsen(self.latitude)
                 self.public_longitude = coarsen(self.longitude)
@@ -417,7 +432,8 @@ class ReportTransition(models.Model):
         ordering = ["created", "id"]
 
     def __str__(self) -> str:
-        return f"{self.report_id}: {self.from_status} → {self.to_status}"
+        # Shown in the admin (inline rows, the action log): the statuses in the reader's language.
+        return f"{self.report_id}: {self.get_from_status_display().lower()} → {self.get_to_status_display().lower()}"
 
 
 class MessageDirection(models.TextChoices):
@@ -474,8 +490,9 @@ class ReporterRequest(models.Model):
         """Honour a hide-name request: the report is shown as anonymous from now on."""
         report = self.report
         report.attribution = Attribution.ANONYMOUS
+        report.public_reporter_name = ""
         report._change_reason = f"reporter request {self.pk}: hide name"
-        report.save(update_fields=["attribution", "updated"])
+        report.save(update_fields=["attribution", "public_reporter_name", "updated"])
         self.mark_handled(by=by)
 
     def mark_handled(self, *, by) -> None:
@@ -560,6 +577,7 @@ class EvidenceWriter:
             captured_at=prepared.captured_at or "",
             gps_latitude=prepared.gps_latitude,
             gps_longitude=prepared.gps_longitude,
+            removed_metadata=prepared.removed_metadata,
         )
         prepared.original.seek(0)
         self._save(Evidence._meta.get_field("sealed_file"), item, f"original.{prepared.original_extension}",
@@ -599,12 +617,35 @@ class ReportTranslation(models.Model):
         return f"{self.report_id} ({self.language})"
 
 
+def tracking_link_lifetime() -> timedelta:
+    """How long a re-issued (e-mailed) link works. The link shown after sending never expires.
+
+    An e-mail sits in a mailbox for years and travels through servers we do not control, so what it
+    carries should stop working; the reporter can always ask for a fresh one (impacts:track_lost).
+    """
+    return timedelta(days=settings.KZCN_TRACKING_LINK_DAYS)
+
+
+class TrackingLinkQuerySet(models.QuerySet):
+    def valid(self) -> "TrackingLinkQuerySet":
+        return self.filter(created__gte=timezone.now() - tracking_link_lifetime())
+
+    def issue(self, report: "ImpactReport") -> str:
+        """A new private token for `report`; only its digest is stored. Expired links are removed."""
+        self.filter(report=report, created__lt=timezone.now() - tracking_link_lifetime()).delete()
+        token = new_tracking_token()
+        self.create(report=report, digest=token_digest(token))
+        return token
+
+
 class TrackingLink(models.Model):
     """A further private link to a report (re-sent on request): only the token's SHA-256 is stored."""
 
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="tracking_links")
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created = models.DateTimeField(_("issued"), default=timezone.now)
+
+    objects = TrackingLinkQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tracking link")

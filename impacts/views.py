@@ -1,14 +1,18 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.formats import date_format
+from django.utils.http import quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,7 +24,14 @@ from projects.views import status_comparison
 
 from . import abuse, charts, exports, workflow
 from .filters import ImpactReportFilter
-from .forms import ImpactReportForm, ReporterAnswerForm, ReporterRequestForm
+from .forms import (
+    KEPT_FILES_FIELD,
+    REMOVE_KEPT_FIELD,
+    ImpactReportForm,
+    LostLinkForm,
+    ReporterAnswerForm,
+    ReporterRequestForm,
+)
 from .models import (
     Category,
     Evidence,
@@ -30,8 +41,10 @@ from .models import (
     ReportCategory,
     ReporterRequest,
     Status,
+    token_digest,
 )
 from .notifications import notify_reporter
+from .tasks import send_lost_links
 
 SUBMITTED_SESSION_KEY = "impacts.just_submitted"
 
@@ -39,7 +52,9 @@ SUBMITTED_SESSION_KEY = "impacts.just_submitted"
 def _private(response):
     """Pages that hold a secret (the tracking token) must not be cached, indexed or leaked as referrer."""
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": with it, browsers send `Origin: null` with the page's own form posts and
+    # Django's CSRF check refuses them. "same-origin" still gives other sites no Referer at all.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -53,43 +68,123 @@ def _project_from_query(request) -> Project | None:
 def report_create(request):
     project = _project_from_query(request)
     if request.method == "POST":
-        form = ImpactReportForm(request.POST, request.FILES, project=project)
-        problem = _submission_problem(request)
-        if problem:
-            form.add_error(None, problem)
-        elif form.is_valid():
-            # One writer for the whole block: if queueing the e-mail fails after the report's files
-            # were written, the rollback must take the files too (not only the rows).
-            with EvidenceWriter() as writer, transaction.atomic():
-                report = form.save(writer=writer)
-                tracking_link = request.build_absolute_uri(reverse("impacts:track", args=[form.tracking_token]))
-                notify_reporter(report, NotificationKind.TRACKING_LINK, tracking_link=tracking_link)
-            abuse.count_report(request)
-            request.session[SUBMITTED_SESSION_KEY] = {"reference": report.reference, "link": tracking_link,
-                                                      "emailed": bool(report.contact_email)}
-            return redirect("impacts:report_sent")
-    else:
-        form = ImpactReportForm(project=project)
+        return _receive_report(request, project)
+    return _report_form_page(request, ImpactReportForm(project=project), project, abuse.new_form_token())
+
+
+def _report_form_page(request, form, project, signed_token: str, status: int = 200):
     context = {
         "form": form,
         "project": project,
-        "timestamp": abuse.new_timestamp(),
+        "timestamp": signed_token,
         "honeypot_name": abuse.HONEYPOT_FIELD,
         "timestamp_name": abuse.TIMESTAMP_FIELD,
+        "kept_files_name": KEPT_FILES_FIELD,
+        "remove_kept_name": REMOVE_KEPT_FIELD,
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "impacts/report_form.html", context, status=status)
+    response = render(request, "impacts/report_form.html", context, status=status)
+    abuse.set_client_cookie(request, response)
+    return response
 
 
-def _submission_problem(request) -> str | None:
+def _receive_report(request, project):
+    """One POST of the form: cheap checks first, then the files, then one report per form token."""
+    token = abuse.read_form_token(request.POST.get(abuse.TIMESTAMP_FIELD))
+    too_many_posts = abuse.count_post(request)  # every POST counts, before anything expensive
+    problem = _submission_problem(request, token)
+    if problem is None:
+        token = abuse.token_of_same_report(request, token)  # sent again from a page fetched anew?
+        if received := _already_received(request, token):
+            return received
+    problem = problem or too_many_posts or token.problem() or abuse.rate_limit_problem(request)
+    # A refused post is shown again with what was typed, but its files are never decoded: showing a
+    # bound form validates it, so a refused one is bound without them.
+    form = ImpactReportForm(request.POST, request.FILES if problem is None else None, project=project,
+                            form_key=token and token.submission_key, check_files=problem is None)
+    if problem is None and form.is_valid():
+        problem = abuse.take_report_allowance(request)
+        if problem is None:
+            return _save_report(request, form, token)
+    if problem:
+        form.add_error(None, problem)
+    elif token and (received := _already_received(request, token)):
+        return received  # the same form, sent twice at once: the other post made the report meanwhile
+    form.keep_accepted_files()
+    # The same form again (same nonce, same start): a corrected form may be sent again at once.
+    retry_token = token.for_retry() if token else abuse.new_form_token()
+    return _report_form_page(request, form, project, retry_token, status=400)
+
+
+def _submission_problem(request, token) -> str | None:
     if abuse.honeypot_filled(request.POST):
         return _("The form could not be accepted. If you are a person, please leave the “website” field empty.")
-    return abuse.timestamp_problem(request.POST.get(abuse.TIMESTAMP_FIELD)) or abuse.rate_limit_problem(request)
+    if token is None:
+        return abuse.UNREADABLE_TOKEN
+    return None
+
+
+def _save_report(request, form, token):
+    tracking_token = abuse.tracking_token_for(token, abuse.client_secret(request))
+    try:
+        # One writer for the whole block: if queueing the e-mail fails after the report's files
+        # were written, the rollback must take the files too (not only the rows).
+        with EvidenceWriter() as writer, transaction.atomic():
+            report = form.save(writer=writer, tracking_token=tracking_token)
+            tracking_link = _tracking_link(request, form.tracking_token)
+            notify_reporter(report, NotificationKind.TRACKING_LINK, tracking_link=tracking_link)
+    except IntegrityError:
+        abuse.give_back_report_allowance(request)
+        form.close_kept_files()
+        received = _already_received(request, token)
+        if received is None:
+            raise  # some other constraint: a real fault
+        return received  # lost the race with the same form's other post: its confirmation
+    except BaseException:
+        abuse.give_back_report_allowance(request)
+        form.close_kept_files()
+        raise
+    _remember_submission(request, report, tracking_link)
+    abuse.remember_sent(request, token)
+    return redirect("impacts:report_sent")
+
+
+def _tracking_link(request, tracking_token: str) -> str:
+    return request.build_absolute_uri(reverse("impacts:track", args=[tracking_token]))
+
+
+def _remember_submission(request, report, tracking_link: str) -> None:
+    request.session[SUBMITTED_SESSION_KEY] = {"reference": report.reference, "link": tracking_link,
+                                              "emailed": bool(report.contact_email)}
+
+
+def _already_received(request, token):
+    """The answer to a form that already made a report, or None if it has not.
+
+    The browser that sent it (its form-client cookie gives the same tracking token) sees the same
+    confirmation again, tracking link included; any other client learns only the reference.
+    """
+    report = ImpactReport.objects.filter(submission_key=token.submission_key).first()
+    if report is None:
+        return None
+    tracking_token = abuse.tracking_token_for(token, abuse.client_secret(request))
+    if token_digest(tracking_token) == report.tracking_digest:
+        _remember_submission(request, report, _tracking_link(request, tracking_token))
+        return redirect("impacts:report_sent")
+    return _private(render(request, "impacts/report_sent.html", {"already_received": report.reference}))
 
 
 @never_cache
 def report_sent(request):
-    submitted = request.session.pop(SUBMITTED_SESSION_KEY, None)
+    # Shown once in each language, so switching language (a link to the same page) keeps the
+    # tracking link on screen, while a reload or a later visitor to this browser sees it no more.
+    submitted = request.session.get(SUBMITTED_SESSION_KEY)
+    shown_in = submitted.setdefault("shown_in", []) if submitted else []
+    if submitted and get_language() not in shown_in:
+        shown_in.append(get_language())
+        request.session.modified = True
+    else:
+        request.session.pop(SUBMITTED_SESSION_KEY, None)
+        submitted = None
     return _private(render(request, "impacts/report_sent.html", {"submitted": submitted}))
 
 
@@ -107,43 +202,91 @@ def track(request, token):
     if report.status == Status.NEEDS_INFO:
         answer_form = ReporterAnswerForm()
     if report.status not in (Status.WITHDRAWN, Status.SPAM, Status.REJECTED):
-        request_form = ReporterRequestForm()
+        request_form = ReporterRequestForm(report=report)
     if request.method == "POST":
         if request.POST.get("form") == "answer" and answer_form is not None:
             answer_form = ReporterAnswerForm(request.POST, request.FILES)
             if answer_form.is_valid():
-                _record_answer(report, answer_form)
-                messages.success(request, _("Thank you. Your answer was sent to the moderators."))
+                if _record_answer(report, answer_form):
+                    messages.success(request, _("Thank you. Your answer was sent to the moderators."))
+                else:
+                    messages.error(request, _("Your answer to this question had already been received."))
                 return redirect("impacts:track", token=token)
         elif request.POST.get("form") == "request" and request_form is not None:
-            request_form = ReporterRequestForm(request.POST)
-            if request_form.is_valid():
-                ReporterRequest.objects.create(report=report, **request_form.cleaned_data)
+            request_form = ReporterRequestForm(request.POST, report=report)
+            if _record_request(report, request_form):
                 messages.success(request, _("Your request was sent to the moderators."))
                 return redirect("impacts:track", token=token)
         else:
             messages.error(request, _("That action is not available for this report now."))
             return redirect("impacts:track", token=token)
+    open_requests = report.requests.filter(handled_at__isnull=True)
     context = {
         "report": report,
         "token": token,
         "answer_form": answer_form,
-        "request_form": request_form,
+        "can_request": request_form is not None,
+        # Nothing left to ask (every kind already waiting, or the report's cap reached): no empty form.
+        "request_form": request_form
+        if request_form is not None and (request_form.is_bound or request_form.accepts_more)
+        else None,
         "dialogue": report.messages.all(),
         "evidence": report.evidence.all(),
         "categories": report.categories.all(),
-        "open_requests": report.requests.filter(handled_at__isnull=True),
+        "open_requests": open_requests,
     }
     status = 400 if request.method == "POST" else 200
     return _private(render(request, "impacts/track.html", context, status=status))
 
 
-def _record_answer(report: ImpactReport, form: ReporterAnswerForm) -> None:
-    with EvidenceWriter() as writer, transaction.atomic():
-        for prepared in form.prepared_evidence:
-            if not report.evidence.filter(sha256=prepared.sha256).exists():
-                writer.store(report, prepared)
-        workflow.apply(report, "reporter_answered", message=form.cleaned_data["answer"])
+def _record_answer(report: ImpactReport, form: ReporterAnswerForm) -> bool:
+    """Store the answer and its files, and return the report to review; False if already answered.
+
+    One answer per question: the workflow moves the report out of "needs information" with a
+    conditional update, so of two answers sent at once only the first is kept.
+    """
+    try:
+        with EvidenceWriter() as writer, transaction.atomic():
+            for prepared in form.prepared_evidence:
+                if not report.evidence.filter(sha256=prepared.sha256).exists():
+                    writer.store(report, prepared)
+            workflow.apply(report, "reporter_answered", message=form.cleaned_data["answer"])
+    except workflow.WorkflowError:
+        return False
+    return True
+
+
+def _record_request(report: ImpactReport, form: ReporterRequestForm) -> bool:
+    """Store a valid withdraw / hide-name request; the form's per-report limits are checked under a lock."""
+    with transaction.atomic():
+        # Serialises requests for one report, so that a burst cannot slip past the limits together.
+        list(ImpactReport.objects.select_for_update().filter(pk=report.pk).values_list("pk", flat=True))
+        if not form.is_valid():
+            return False
+        ReporterRequest.objects.create(report=report, kind=form.cleaned_data["kind"], text=form.cleaned_data["text"])
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+def track_lost(request):
+    """Ask for the tracking links to be e-mailed again.
+
+    The answer is the same whether or not the address is known: the look-up and the sending happen
+    in the background task, so neither the page nor its timing tells a visitor who has reported.
+    """
+    form = LostLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        problem = abuse.lost_link_problem(request, email)
+        if problem:
+            form.add_error(None, problem)
+        else:
+            send_lost_links.enqueue(email, get_language() or settings.LANGUAGE_CODE)
+            messages.success(request, _("If this address was given with a report, we have sent the links to it. "
+                                        "Please check your e-mail, including the spam folder."))
+            return redirect("impacts:track_lost")
+    status = 400 if request.method == "POST" else 200
+    return _private(render(request, "impacts/track_lost.html", {"form": form}, status=status))
 
 
 def report_detail(request, reference):
@@ -176,11 +319,29 @@ def evidence_file(request, pk, variant):
     file = getattr(item, field)
     if not file:
         raise Http404
-    return send_file(file, item, download=item.kind == "document")
+    if not item.is_public:  # a moderator's preview: never stored anywhere
+        return send_file(file, item, download=item.kind == "document")
+    # Public, but only until a moderator hides it or the report is withdrawn: browsers keep a copy
+    # and ask again each time (304 while still public, 404 after), shared caches keep nothing.
+    etag = quote_etag(hashlib.sha256(file.name.encode()).hexdigest()[:32])
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _revalidated(not_modified, etag)
+    return _revalidated(send_file(file, item, download=item.kind == "document"), etag)
+
+
+def _revalidated(response, etag: str):
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def send_file(file, item, *, download: bool, content_type: str | None = None):
-    """Send a stored file with headers that stop a browser from running anything in it."""
+    """Send a stored file with headers that stop a browser from running anything in it.
+
+    Not to be stored by any cache (the sealed originals go through here too); `evidence_file`
+    lets browsers keep public copies that they revalidate.
+    """
     if content_type is None:
         content_type = "application/pdf" if item.kind == "document" else "image/jpeg"
     extension = "pdf" if content_type == "application/pdf" else file.name.rsplit(".", 1)[-1]
@@ -192,7 +353,7 @@ def send_file(file, item, *, download: bool, content_type: str | None = None):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=3600" if item.is_public else "no-store, private"
+    response["Cache-Control"] = "no-store, private"
     return response
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kzcn.middleware.RequestSizeMiddleware",  # first: a too-large body is refused before it is read
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,7 +79,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "kzcn.security.ContentSecurityPolicyMiddleware",
     "kzcn.security.PermissionsPolicyMiddleware",
-    "kzcn.middleware.DatabaseUnavailableMiddleware",  # database down: a 503 that keeps the typed text
+    "kzcn.request_checks.ControlCharacterMiddleware",  # control characters: 404/400, not 500 (NUL breaks PostgreSQL)
+    "kzcn.middleware.OutageMiddleware",  # database, cache or storage down: a 503 that keeps the typed text
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -97,6 +99,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kzcn.language.language_links",  # the header's language switcher: plain links
+                "kzcn.contact.contact_email",
             ],
         },
     },
@@ -126,6 +130,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: rate limits count here. The local-memory default is exact for one process (the dev
 # server); production with several workers must set CACHE_URL (e.g. redis://127.0.0.1:6379/0).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kzcn")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # An unreachable Redis must fail fast (and become a 503, kzcn.middleware), not hold a worker
+    # until gunicorn kills it: redis-py waits forever by default.
+    _cache_seconds = env.float("KZCN_CACHE_TIMEOUT_SECONDS", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _cache_seconds, "socket_timeout": _cache_seconds}
+    )
 RATELIMIT_IP_META_KEY = "impacts.abuse.client_ip"  # honours KZCN_CLIENT_IP_HEADER below
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit does not list Django's own RedisCache, which increments atomically.
@@ -145,10 +156,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Languages: English, Russian and Kazakh are required; the visitor's choice is kept in a cookie.
+# Languages: English, Russian and Kazakh are required. The language is the first part of every
+# public address (/en/, /ru/, /kk/: kzcn/urls.py); an address without it redirects to the visitor's.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django ships no date and number formats for Kazakh: ours are in kzcn/formats/kk/.
+FORMAT_MODULE_PATH = ["kzcn.formats"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Almaty")
 USE_I18N = True
 USE_TZ = True
@@ -165,11 +179,11 @@ MEDIA_ROOT = Path(env.str("KZCN_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SEALED_ROOT = Path(env.str("KZCN_SEALED_ROOT", default=str(VAR_DIR / "sealed")))
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "kzcn.outages.FileSystemStorage",  # Django's, leaving no partial file when a write fails
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": "/evidence-files/"},
     },
     "sealed": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "kzcn.outages.FileSystemStorage",
         "OPTIONS": {"location": SEALED_ROOT, "base_url": "/sealed-files/"},
     },
     "staticfiles": {
@@ -201,11 +215,21 @@ KZCN_MAX_FILES_PER_REPORT = env.int("KZCN_MAX_FILES_PER_REPORT", default=10)
 KZCN_MAX_FILE_BYTES = env.int("KZCN_MAX_FILE_MB", default=15) * 1024 * 1024
 KZCN_MAX_REPORT_BYTES = env.int("KZCN_MAX_REPORT_MB", default=60) * 1024 * 1024
 KZCN_MAX_IMAGE_PIXELS = env.int("KZCN_MAX_IMAGE_MEGAPIXELS", default=40) * 1_000_000
+# Memory one picture may take to decode, judged on its header before decoding (bench/evidence_memory.py).
+KZCN_MAX_DECODE_BYTES = env.int("KZCN_MAX_DECODE_MB", default=128) * 1024 * 1024
+# PDFs are published as pictures of their pages, rendered in a child process within these limits.
+KZCN_MAX_PDF_PAGES = env.int("KZCN_MAX_PDF_PAGES", default=100)
+KZCN_PDF_RENDER_DPI = env.int("KZCN_PDF_RENDER_DPI", default=150)
+KZCN_MAX_PDF_PAGE_PIXELS = env.int("KZCN_MAX_PDF_PAGE_MEGAPIXELS", default=4) * 1_000_000
+KZCN_PDF_RENDER_SECONDS = env.int("KZCN_PDF_RENDER_SECONDS", default=30)
 KZCN_PUBLIC_IMAGE_MAX_SIDE = env.int("KZCN_PUBLIC_IMAGE_MAX_SIDE", default=1600)
 KZCN_THUMBNAIL_SIDE = env.int("KZCN_THUMBNAIL_SIDE", default=320)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB: bigger files stream to a temp file on disk
 DATA_UPLOAD_MAX_NUMBER_FILES = KZCN_MAX_FILES_PER_REPORT + 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file fields only
+# Multipart framing on top of the files and fields: a body larger than the three together is
+# refused on its Content-Length before it is read (kzcn.middleware.RequestSizeMiddleware).
+KZCN_REQUEST_OVERHEAD_BYTES = 256 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Where big uploads spool while a request runs; production points it at a folder emptied at boot.
 FILE_UPLOAD_TEMP_DIR = env.str("KZCN_UPLOAD_TEMP_DIR", default="") or None
@@ -217,12 +241,24 @@ KZCN_FORM_MAX_AGE_SECONDS = env.int("KZCN_FORM_MAX_AGE_SECONDS", default=6 * 360
 KZCN_RATE_LIMIT_REPORTS_PER_IP = env.int("KZCN_RATE_LIMIT_REPORTS_PER_IP", default=10)
 KZCN_RATE_LIMIT_REPORTS_PER_CONTACT = env.int("KZCN_RATE_LIMIT_REPORTS_PER_CONTACT", default=5)
 KZCN_RATE_LIMIT_WINDOW_SECONDS = env.int("KZCN_RATE_LIMIT_WINDOW_SECONDS", default=3600)
+# Every POST of the report form counts here, checked before the files are decoded; 0 means three
+# times the reports-per-address limit (room for honest mistakes, no free invalid posts).
+KZCN_RATE_LIMIT_POSTS_PER_IP = env.int("KZCN_RATE_LIMIT_POSTS_PER_IP", default=0)
+# Files accepted on a form that failed for another reason are kept this long for the next try
+# (sealed storage, "pending/"); `manage.py purge_pending_uploads` removes expired ones.
+KZCN_PENDING_UPLOAD_MINUTES = env.int("KZCN_PENDING_UPLOAD_MINUTES", default=120)
+# Tracking links sent later by e-mail (re-issued, lost-link requests) expire after this many days;
+# the link shown right after sending never does.
+KZCN_TRACKING_LINK_DAYS = env.int("KZCN_TRACKING_LINK_DAYS", default=90)
 # Behind a reverse proxy, the client address is in this header (e.g. HTTP_X_FORWARDED_FOR).
 KZCN_CLIENT_IP_HEADER = env.str("KZCN_CLIENT_IP_HEADER", default="REMOTE_ADDR")
 
 # Personal data retention: `manage.py purge_contact_details` (run daily) blanks the contact
 # details and exact location of closed reports submitted more than this many days ago.
 KZCN_CONTACT_RETENTION_DAYS = env.int("KZCN_CONTACT_RETENTION_DAYS", default=365)
+
+# The team's address: "Report a problem with this page" and the footer write to it; empty: no such links.
+KZCN_CONTACT_EMAIL = env.str("KZCN_CONTACT_EMAIL", default="")
 
 # Public site address, used in e-mailed links (tracking link, published report).
 KZCN_SITE_URL = env.str("KZCN_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -254,7 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["kzcn.outages.ApiRateThrottle"],  # AnonRateThrottle, open while Redis is down
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("KZCN_API_RATE", default="120/minute")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
