@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
-#   make run   - set up .venv, migrate, import the catalogue, serve http://127.0.0.1:8000 (SQLite)
+#   make run   - set up .venv, migrate, import the catalogue if empty, serve http://127.0.0.1:8000 (SQLite)
 #   make test  - set up .venv and run the whole test suite (DATABASE_URL picks PostgreSQL)
 PYTHON ?= python3
 VENV := .venv
@@ -20,14 +20,18 @@ setup: $(STAMP)
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
+# Only into an empty catalogue, so a restart never undoes editors' work; to update it from the
+# files run `manage.py import_projects` (edited facts are kept and conflicts listed in the admin).
 catalogue: migrate
-	$(BIN)/python manage.py import_projects
+	$(BIN)/python manage.py import_projects --if-empty
 
-# The tasks worker (e-mails) runs beside the dev server and stops with it.
+# The tasks worker (e-mails) runs beside the dev server and stops with it. Its output, with every
+# e-mail sent (printed, unless EMAIL_URL says otherwise), is appended to var/worker.log.
+# HOST=0.0.0.0:8000 serves the local network too (try the site from a phone on the same Wi-Fi).
 run: catalogue
-	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop); e-mails are written to var/worker.log"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python manage.py db_worker --interval 2 >var/worker.log 2>&1 & \
+	$(BIN)/python manage.py db_worker --interval 2 >>var/worker.log 2>&1 & \
 	$(BIN)/python manage.py runserver $(HOST)
 
 worker: setup

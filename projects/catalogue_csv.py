@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.utils.text import slugify
 
-from .models import Region, Sector, Status
+from .models import DatePrecision, ProgrammeTie, Region, Sector, Status
 
 SLUG_MAX_LENGTH = 80
 
@@ -42,8 +42,6 @@ CITY_TEXTS = {
     "shymkent": Region.SHYMKENT,
 }
 
-MONTHS = ("january february march april may june july august september october november december").split()
-STATUS_AS_OF = re.compile(r"status as of (" + "|".join(MONTHS) + r")\s+(\d{4})", re.IGNORECASE)
 # "also: URL" fragments at the end of environmental notes; a ";" may separate them.
 ALSO_URL = re.compile(r"\s*;?\s*\balso:\s*(https?://\S+)", re.IGNORECASE)
 
@@ -130,13 +128,42 @@ def parse_integer(text: str, column: str) -> int | None:
     return int(text)
 
 
-def status_as_of(source_title: str) -> date | None:
-    """The first of the month named by 'status as of <Month> <Year>' in a source title."""
-    match = STATUS_AS_OF.search(source_title)
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_partial_date(text: str, column: str) -> tuple[date | None, str]:
+    """'2025' / '2022-07' / '2021-06-23' → (the first day it covers, its precision); ('', '') if empty."""
+    if not text:
+        return None, ""
+    match = PARTIAL_DATE.match(text)
     if not match:
-        return None
-    month_name, year = match.groups()
-    return date(int(year), MONTHS.index(month_name.lower()) + 1, 1)
+        raise RowError(f"{column} must be YYYY, YYYY-MM or YYYY-MM-DD, not {text!r}")
+    year, month, day = match.groups()
+    try:
+        value = date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise RowError(f"{column} is not a real date: {text!r}") from None
+    precision = DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
+    return value, precision
+
+
+def parse_tie(text: str) -> str:
+    if text in ProgrammeTie.values:
+        return text
+    raise RowError(f"unknown programme_tie {text!r} (use one of {', '.join(ProgrammeTie.values)})")
+
+
+def parse_coordinates(cells: dict[str, str]) -> tuple[Decimal | None, Decimal | None, str]:
+    """Latitude, longitude and the page that states them: all three or none."""
+    latitude, longitude, url = cells["latitude"], cells["longitude"], cells["coord_source_url"]
+    if not (latitude or longitude or url):
+        return None, None, ""
+    if not (latitude and longitude and url):
+        raise RowError("latitude, longitude and coord_source_url go together: all three or none")
+    try:
+        return Decimal(latitude), Decimal(longitude), url
+    except InvalidOperation:
+        raise RowError(f"coordinates are not numbers: {latitude!r}, {longitude!r}") from None
 
 
 def split_notes(text: str) -> tuple[str, list[str]]:

@@ -2,15 +2,19 @@
 
 import django_filters
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from kzcn.casefold import contains_text
 
 from .models import Financing, ProgrammeTie, Project, ProjectParty, Region, Sector, Status
 
 # Visitor-facing ordering value → fields. Missing costs and years go last either way, so
 # "most expensive first" does not open with projects whose cost no source states.
 ORDERINGS = {
-    "name": [F("name_en").asc()],
-    "-name": [F("name_en").desc()],
+    # display_name: the name the visitor sees (Project.objects.ordered_for annotates it).
+    "name": [Lower("display_name").asc()],
+    "-name": [Lower("display_name").desc()],
     "cost": [F("cost_usd_million").asc(nulls_last=True)],
     "-cost": [F("cost_usd_million").desc(nulls_last=True)],
     "start_year": [F("start_year").asc(nulls_last=True)],
@@ -28,8 +32,8 @@ ORDERING_CHOICES = [
 
 def company_named(text: str) -> Q:
     """Projects where a company or lender's name contains ``text``."""
-    parties = ProjectParty.objects.filter(project=OuterRef("pk"), company__name__icontains=text)
-    lenders = Financing.objects.filter(project=OuterRef("pk"), lender__icontains=text)
+    parties = ProjectParty.objects.filter(contains_text("company__name", text), project=OuterRef("pk"))
+    lenders = Financing.objects.filter(contains_text("lender", text), project=OuterRef("pk"))
     return Q(Exists(parties)) | Q(Exists(lenders))
 
 
@@ -67,11 +71,13 @@ class ProjectFilter(django_filters.FilterSet):
         ]  # fmt: skip
         matches = company_named(value)
         for field in text_fields:
-            matches |= Q(**{f"{field}__icontains": value})
+            matches |= contains_text(field, value)
         return queryset.filter(matches)
 
     def filter_company(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(company_named(value))
 
     def order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.order_by(*ORDERINGS.get(value, ORDERINGS["name"]), "name_en", "pk")
+        if "display_name" not in queryset.query.annotations:
+            queryset = queryset.with_display_name()
+        return queryset.order_by(*ORDERINGS.get(value, ORDERINGS["name"]), Lower("display_name"), "pk")

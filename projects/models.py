@@ -5,10 +5,14 @@ Every value comes from a cited source; what no source says stays empty (null / b
 
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -67,37 +71,103 @@ class Region(models.TextChoices):
 
 
 class ProgrammeTie(models.TextChoices):
-    """How firmly a source ties the project to the 52-project programme."""
+    """How firmly a source ties the project to the programme (the dataset's README, version 2)."""
 
-    OFFICIAL = "official", _("Placed in the 52-project programme by a source")
-    EARLIER_LIST = "earlier_list", _("On an earlier list (51 or 55) or the key capacity-cooperation list")
+    OFFICIAL = "official", _("Placed in the programme list (51, 52 or 55 items) by a source")
+    EARLIER_LIST = "earlier_list", _("Only on an earlier version of the list, or only on China's NDRC key project list")
     REPORTED = "reported", _("Reported link only (membership not confirmed)")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the source gives: '2025', '2022-07' or '2021-06-23'."""
+
+    YEAR = "year", _("year")
+    MONTH = "month", _("month")
+    DAY = "day", _("day")
+
+
+class TranslationOrigin(models.TextChoices):
+    """Where a name or text in another language comes from; empty when nobody recorded it."""
+
+    SOURCE = "source", _("as a source writes it")
+    HUMAN = "human", _("human translation")
+    MACHINE = "machine", _("machine translation")
+
+
+# The languages the site is shown in besides English, and the ones a project name may have.
+TRANSLATED_LANGUAGES = ("ru", "kk")
+NAME_LANGUAGES = ("ru", "kk", "zh")
+
+
+def visitor_language() -> str:
+    return (get_language() or "en")[:2]
 
 
 # What a source supports, as the importer records it. Kept as plain text in the database so
 # editors can write their own; these two known values are shown translated.
 SUPPORTS_MAIN_FACTS = "status, cost, partners, capacity, start year"
 SUPPORTS_ENVIRONMENTAL_NOTES = "environmental notes"
+SUPPORTS_TIE = "tie to the programme"
+SUPPORTS_COORDINATES = "coordinates"
+SUPPORTS_SEPARATOR = "; "  # one source may support several of the above
 SUPPORTS_LABELS = {
     SUPPORTS_MAIN_FACTS: _("status, cost, partners, capacity, start year"),
     SUPPORTS_ENVIRONMENTAL_NOTES: _("environmental notes"),
+    SUPPORTS_TIE: _("tie to the programme"),
+    SUPPORTS_COORDINATES: _("coordinates"),
 }
+
+
+class ImportedFacts(models.Model):
+    """What the import file said for each field, and which fields an editor changed since.
+
+    ``imported_values`` holds the file's value per field (as JSON: numbers and dates as text);
+    ``edited_fields`` holds {field: {"by": user name, "at": ISO time, "source": source id}}.
+    The importer updates only fields nobody edited (see projects.provenance).
+    """
+
+    imported_values = models.JSONField(_("values from the import file"), default=dict, blank=True, editable=False)
+    edited_fields = models.JSONField(_("fields changed by editors"), default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
 
 
 class ProjectQuerySet(models.QuerySet):
     def with_related(self) -> "ProjectQuerySet":
         return self.prefetch_related("parties__company", "financings", "sources")
 
+    def with_display_name(self, language: str | None = None) -> "ProjectQuerySet":
+        """Annotate ``display_name``: the name in ``language`` (the visitor's), else the English one."""
+        language = (language or visitor_language())[:2]
+        if language not in NAME_LANGUAGES:
+            return self.annotate(display_name=models.F("name_en"))
+        return self.annotate(display_name=Coalesce(NullIf(f"name_{language}", models.Value("")), "name_en"))
+
+    def ordered_for(self, language: str | None = None) -> "ProjectQuerySet":
+        """Sorted by the name the visitor sees (``Project.name``), case-insensitively.
+
+        For the report form's and filters' project choices as well as the catalogue list.
+        """
+        return self.with_display_name(language).order_by(Lower("display_name"), "name_en", "pk")
+
     def count_by(self, field: str) -> dict[str, int]:
         """Number of projects per value of ``field`` (values with none are left out)."""
         return dict(self.order_by().values_list(field).annotate(total=models.Count("id")))
 
 
-class Project(models.Model):
+def origin_field(verbose_name) -> models.CharField:
+    return models.CharField(verbose_name, max_length=10, choices=TranslationOrigin.choices, blank=True)
+
+
+class Project(ImportedFacts):
     name_en = models.CharField(_("name (English)"), max_length=300)
     name_ru = models.CharField(_("name (Russian)"), max_length=300, blank=True)
+    name_ru_origin = origin_field(_("Russian name: origin"))
     name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
+    name_kk_origin = origin_field(_("Kazakh name: origin"))
     name_zh = models.CharField(_("name (Chinese)"), max_length=300, blank=True)
+    name_zh_origin = origin_field(_("Chinese name: origin"))
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices, db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNKNOWN, db_index=True)
@@ -106,6 +176,13 @@ class Project(models.Model):
         null=True,
         blank=True,
         help_text=_("When the source reported the status (the first of the month if only a month is known)."),
+    )
+    status_as_of_precision = models.CharField(
+        _("status date precision"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=True,
+        help_text=_("Whether the source gives the year, the month or the day."),
     )
     cost_usd_million = models.DecimalField(
         _("cost, USD million"),
@@ -119,8 +196,8 @@ class Project(models.Model):
     settlement = models.CharField(_("settlement or site"), max_length=200, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
-        max_digits=8,
-        decimal_places=5,
+        max_digits=9,
+        decimal_places=6,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("40.5")), MaxValueValidator(Decimal("55.5"))],
@@ -128,12 +205,15 @@ class Project(models.Model):
     )
     longitude = models.DecimalField(
         _("longitude"),
-        max_digits=8,
-        decimal_places=5,
+        max_digits=9,
+        decimal_places=6,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("46.5")), MaxValueValidator(Decimal("87.5"))],
         help_text=_("Only from a source; Kazakhstan lies between 46.5° and 87.5° E."),
+    )
+    coordinates_source_url = models.URLField(
+        _("source of the coordinates"), max_length=1000, blank=True, help_text=_("The page that states them.")
     )
     capacity = models.CharField(_("capacity"), max_length=300, blank=True)
     start_year = models.PositiveSmallIntegerField(
@@ -142,7 +222,11 @@ class Project(models.Model):
         blank=True,
         validators=[MinValueValidator(1990), MaxValueValidator(2100)],
     )
-    overview = models.TextField(_("overview"), blank=True)
+    overview = models.TextField(_("overview (English)"), blank=True)
+    overview_ru = models.TextField(_("overview (Russian)"), blank=True)
+    overview_ru_origin = origin_field(_("Russian overview: origin"))
+    overview_kk = models.TextField(_("overview (Kazakh)"), blank=True)
+    overview_kk_origin = origin_field(_("Kazakh overview: origin"))
     environmental_notes = models.TextField(_("environmental notes"), blank=True)
     chinese_partners_as_stated = models.TextField(_("Chinese partners, as the source states them"), blank=True)
     kazakh_partners_as_stated = models.TextField(_("Kazakh partners, as the source states them"), blank=True)
@@ -150,6 +234,10 @@ class Project(models.Model):
         _("tie to the programme"), max_length=20, choices=ProgrammeTie.choices, db_index=True
     )
     programme_tie_basis = models.CharField(_("basis of the tie"), max_length=500, blank=True)
+    programme_tie_url = models.URLField(_("source of the tie"), max_length=1000, blank=True)
+    programme_tie_quote = models.TextField(
+        _("quote that ties it"), blank=True, help_text=_("A short quote from that source, in its original language.")
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -178,8 +266,49 @@ class Project(models.Model):
     @property
     def name(self) -> str:
         """The name in the visitor's language, falling back to English."""
-        language = (get_language() or "en")[:2]
+        language = visitor_language()
         return getattr(self, f"name_{language}", "") or self.name_en
+
+    @property
+    def name_is_translated(self) -> bool:
+        """False when a visitor in Russian or Kazakh is shown the English name."""
+        language = visitor_language()
+        return language not in TRANSLATED_LANGUAGES or bool(getattr(self, f"name_{language}", ""))
+
+    @property
+    def name_origin(self) -> str:
+        """'human translation' / 'machine translation' / ... for the shown name; '' if not recorded."""
+        language = visitor_language()
+        if language not in NAME_LANGUAGES or not getattr(self, f"name_{language}", ""):
+            return ""
+        return getattr(self, f"get_name_{language}_origin_display")()
+
+    @property
+    def localised_overview(self) -> str:
+        language = visitor_language()
+        return (getattr(self, f"overview_{language}", "") if language in TRANSLATED_LANGUAGES else "") or self.overview
+
+    @property
+    def overview_is_translated(self) -> bool:
+        language = visitor_language()
+        return language not in TRANSLATED_LANGUAGES or bool(getattr(self, f"overview_{language}", ""))
+
+    @property
+    def overview_origin(self) -> str:
+        language = visitor_language()
+        if language not in TRANSLATED_LANGUAGES or not getattr(self, f"overview_{language}", ""):
+            return ""
+        return getattr(self, f"get_overview_{language}_origin_display")()
+
+    @property
+    def status_as_of_text(self) -> str:
+        """The status date as precisely as the source gives it: '2025', 'July 2022' or '23 June 2021'."""
+        if not self.status_as_of:
+            return ""
+        date_format = {DatePrecision.YEAR: "Y", DatePrecision.DAY: "DATE_FORMAT"}.get(
+            self.status_as_of_precision, "YEAR_MONTH_FORMAT"
+        )
+        return formats.date_format(self.status_as_of, date_format)
 
     @property
     def has_coordinates(self) -> bool:
@@ -200,8 +329,33 @@ class Project(models.Model):
             item.footnote = numbers.get(item.source_id)
         return sources
 
+    def fact_footnotes(self, sources: list["Source"]) -> dict[str, int | None]:
+        """Footnote number per field: the source an editor gave with their change, else the file's.
 
-class Source(models.Model):
+        ``sources`` come from ``numbered_sources()``. Fields from the main source fall back to it;
+        the tie and the coordinates to the source whose address the file gives for them.
+        """
+        by_pk = {source.pk: source.number for source in sources}
+        by_url = {source.url: source.number for source in sources}
+        main = next((source.number for source in sources if source.is_primary), None)
+        footnotes = {field: main for field in MAIN_SOURCE_FIELDS}
+        footnotes["programme_tie"] = by_url.get(self.programme_tie_url)
+        footnotes["coordinates"] = by_url.get(self.coordinates_source_url)
+        for field, edit in self.edited_fields.items():
+            number = by_pk.get(edit.get("source"))
+            if number:
+                footnotes["coordinates" if field in ("latitude", "longitude") else field] = number
+        return footnotes
+
+
+# The facts the file's main source (source_url) supports.
+MAIN_SOURCE_FIELDS = (
+    "status", "cost_usd_million", "capacity", "start_year", "environmental_notes",
+    "chinese_partners_as_stated", "kazakh_partners_as_stated",
+)  # fmt: skip
+
+
+class Source(ImportedFacts):
     """A public source that supports facts about a project (shown as footnotes)."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sources")
@@ -227,11 +381,17 @@ class Source(models.Model):
         return self.title or self.url
 
     def get_supports_display(self) -> str:
-        return SUPPORTS_LABELS.get(self.supports, self.supports)
+        parts = self.supports.split(SUPPORTS_SEPARATOR) if self.supports not in SUPPORTS_LABELS else [self.supports]
+        return ", ".join(str(SUPPORTS_LABELS.get(part, part)) for part in parts)
 
     @property
     def supports_environmental_notes(self) -> bool:
-        return self.supports == SUPPORTS_ENVIRONMENTAL_NOTES
+        return SUPPORTS_ENVIRONMENTAL_NOTES in self.supports.split(SUPPORTS_SEPARATOR)
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the publisher's name when no title is recorded: never a bare address."""
+        return self.title or self.publisher or urlsplit(self.url).hostname or self.url
 
 
 # Countries the catalogue names; any other two-letter code is shown as it is.
@@ -264,7 +424,7 @@ class PartyRole(models.TextChoices):
     PARTNER = "partner", _("Partner (role not stated)")
 
 
-class ProjectParty(models.Model):
+class ProjectParty(ImportedFacts):
     """A company's part in a project, as a source states it."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="parties")
@@ -285,7 +445,7 @@ class ProjectParty(models.Model):
         return f"{self.company} ({self.get_role_display()})"
 
 
-class Financing(models.Model):
+class Financing(ImportedFacts):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="financings")
     lender = models.CharField(_("lender"), max_length=300)
     country = models.CharField(
@@ -338,7 +498,7 @@ class ProgrammeFigureQuerySet(models.QuerySet):
         return {figure.key: figure for figure in self}
 
 
-class ProgrammeFigure(models.Model):
+class ProgrammeFigure(ImportedFacts):
     """A programme-level figure (e.g. '52 projects, $21.1 bn'), with its source."""
 
     key = models.SlugField(_("key"), max_length=60, unique=True)
@@ -394,3 +554,182 @@ class ProgrammeFigure(models.Model):
         if self.as_of_year and self.as_of_month:
             return date(self.as_of_year, self.as_of_month, 1)
         return None
+
+
+class ConflictState(models.TextChoices):
+    OPEN = "open", _("to settle")
+    KEPT_EDITOR = "kept_editor", _("editor's value kept")
+    TOOK_FILE = "took_file", _("file's value taken")
+
+
+class ImportConflict(models.Model):
+    """A fact the import file and an editor disagree on: the import left the editor's value.
+
+    ``record`` is the project itself or one of its sources, companies involved or financing
+    (``model`` names which, ``object_id`` which row). Values are stored as the import records
+    them (text for numbers and dates), so the file's value can be applied when an editor takes it.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="import_conflicts"
+    )  # empty for a programme figure
+    model = models.CharField(_("record"), max_length=40)
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    record_label = models.CharField(_("record"), max_length=500, blank=True)
+    field = models.CharField(_("field"), max_length=60)
+    file_value = models.JSONField(_("the file says"), null=True, blank=True)
+    editor_value = models.JSONField(_("the editor says"), null=True, blank=True)
+    edited_by = models.CharField(_("edited by"), max_length=150, blank=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    detected = models.DateTimeField(_("found by the import"), auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ConflictState.choices, default=ConflictState.OPEN, db_index=True
+    )
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import conflict")
+        verbose_name_plural = _("import conflicts")
+        ordering = ["-detected", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "object_id", "field"],
+                condition=models.Q(state="open"),
+                name="one_open_conflict_per_fact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_label}: {self.field}"
+
+
+class EventKind(models.TextChoices):
+    """What happened at a plant, as a source reports it (the timeline's filter)."""
+
+    AGREEMENT = "agreement", _("Agreement signed")
+    FINANCING = "financing", _("Financing")
+    EIA = "eia", _("Environmental impact assessment (OVOS)")
+    PUBLIC_HEARING = "public_hearing", _("Public hearing")
+    PERMIT_ISSUED = "permit_issued", _("Permit issued")
+    PERMIT_REFUSED = "permit_refused", _("Permit refused")
+    CONSTRUCTION_STARTED = "construction_started", _("Construction started")
+    COMMISSIONED = "commissioned", _("Commissioned")
+    STATUS_REPORT = "status_report", _("Status report")
+    INSPECTION = "inspection", _("Inspection")
+    FINE = "fine", _("Fine")
+    COURT_CASE = "court_case", _("Court case")
+    PROTEST = "protest", _("Protest")
+    COMPLAINT = "complaint", _("Complaint")
+    ENVIRONMENTAL_PROBLEM = "environmental_problem", _("Environmental problem reported")
+    COMPANY_STATEMENT = "company_statement", _("Company statement")
+
+
+class ProjectEvent(ImportedFacts):
+    """A dated event in a project's life, with the source that reports it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=30, choices=EventKind.choices, db_index=True)
+    date = models.DateField(_("date"), help_text=_("The first of the month or year if the source gives no more."))
+    date_precision = models.CharField(
+        _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    summary = models.TextField(_("what happened"), help_text=_("As the source reports it; claims marked as claims."))
+    place = models.CharField(_("place"), max_length=300, blank=True, help_text=_("E.g. where a hearing was held."))
+    minutes_url = models.URLField(_("minutes or decision (URL)"), max_length=1000, blank=True)
+    # RESTRICT: a source cannot go while an event cites it, unless the whole project goes.
+    source = models.ForeignKey(Source, on_delete=models.RESTRICT, related_name="events", verbose_name=_("source"))
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=EventKind.values), name="event_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date_text}: {self.get_kind_display()}"
+
+    @property
+    def date_text(self) -> str:
+        date_format = {DatePrecision.YEAR: "Y", DatePrecision.MONTH: "YEAR_MONTH_FORMAT"}.get(
+            self.date_precision, "DATE_FORMAT"
+        )
+        return formats.date_format(self.date, date_format)
+
+
+class SuggestionKind(models.TextChoices):
+    NEW_PROJECT = "new_project", _("A project that is not in the catalogue")
+    CORRECTION = "correction", _("A correction to a project")
+
+
+class SuggestionState(models.TextChoices):
+    NEW = "new", _("waiting for an editor")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
+class Suggestion(models.Model):
+    """A visitor's proposal (a missing project or a correction), private until an editor accepts it.
+
+    The e-mail address is never shown publicly; the name only if the person asked to be credited
+    and an editor accepted the suggestion.
+    """
+
+    kind = models.CharField(_("what you suggest"), max_length=20, choices=SuggestionKind.choices)
+    project = models.ForeignKey(
+        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions",
+        verbose_name=_("project"),
+    )  # fmt: skip
+    project_name = models.CharField(_("name of the missing project"), max_length=300, blank=True)
+    details = models.TextField(_("what the source says"), max_length=3000)
+    source_url = models.URLField(_("source address (URL)"), max_length=1000)
+    source_title = models.CharField(_("source title"), max_length=500, blank=True)
+    name = models.CharField(_("your name"), max_length=100, blank=True)
+    email = models.EmailField(_("your e-mail"), blank=True)
+    credit = models.BooleanField(_("credit me by name if it is accepted"), default=False)
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=10, choices=SuggestionState.choices, default=SuggestionState.NEW, db_index=True
+    )
+    editor_note = models.TextField(_("editor's note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        subject = self.project.name_en if self.project else self.project_name
+        return f"{self.get_kind_display()}: {subject}"
+
+    @property
+    def public_credit(self) -> str:
+        """The name to thank publicly, or '' (not accepted, or the person did not ask)."""
+        return self.name if self.credit and self.state == SuggestionState.ACCEPTED else ""
+
+
+class ImportDeletion(models.Model):
+    """An imported record an editor deleted: the import does not bring it back."""
+
+    model = models.CharField(_("record"), max_length=40)
+    lookup = models.JSONField(_("which record"))
+    label = models.CharField(_("record"), max_length=500, blank=True)
+    deleted_by = models.CharField(_("deleted by"), max_length=150, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deleted imported record")
+        verbose_name_plural = _("deleted imported records")
+        ordering = ["-deleted_at"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -2,12 +2,19 @@ import sys
 
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.views.decorators.http import require_http_methods
 
+from impacts import abuse
+from impacts.exports import spreadsheet_lines
+
+from . import timeline
+from .coverage import programme_coverage
 from .filters import ProjectFilter
-from .models import PROGRAMME_PROJECT_COUNT, ProgrammeFigure, ProgrammeTie, Project, Sector, Status
+from .forms import SuggestionForm
+from .models import ProgrammeFigure, Project, Sector, Status, Suggestion, SuggestionKind
 
 PROJECTS_PER_PAGE = 20
 
@@ -39,29 +46,34 @@ def status_comparison(status_counts: dict[str, int], figures: dict[str, Programm
 def home(request: HttpRequest) -> HttpResponse:
     figures = ProgrammeFigure.objects.by_key()
     status_counts = Project.objects.count_by("status")
-    tie_counts = Project.objects.count_by("programme_tie")
     sector_counts = Project.objects.count_by("sector")
-    programme_figure = figures.get("programme_projects")
-    programme_total = int(programme_figure.value) if programme_figure else PROGRAMME_PROJECT_COUNT
-    identified = sum(status_counts.values())
-    # Projects only reported as linked do not shrink the unidentified part of the programme.
-    tied = tie_counts.get(ProgrammeTie.OFFICIAL, 0) + tie_counts.get(ProgrammeTie.EARLIER_LIST, 0)
+    # The figures for templates/projects/includes/coverage.html; the flat keys are kept for the page.
+    coverage = programme_coverage()
     context = {
-        "identified": identified,
-        "programme_total": programme_total,
-        "unidentified": max(programme_total - tied, 0),
-        "reported": tie_counts.get(ProgrammeTie.REPORTED, 0),
+        "coverage": coverage,
+        "identified": coverage.identified,
+        "programme_total": coverage.programme_total,
+        "unidentified": coverage.unidentified,
+        "reported": coverage.reported,
         "headline_figures": [f for key, f in figures.items() if key not in BREAKDOWN_KEYS],
         "breakdown_source": figures.get("launched_count"),
         "comparison": status_comparison(status_counts, figures),
-        "ties": [(tie, tie_counts.get(tie.value, 0)) for tie in ProgrammeTie],
+        "ties": coverage.by_tie,
         "sectors": [(sector, sector_counts.get(sector.value, 0)) for sector in Sector],
+        "latest_reports": latest_published_reports(),
     }
     return render(request, "projects/home.html", context)
 
 
+def latest_published_reports(count: int = 5) -> list:
+    """The newest published reports for the home page (the template shows their public fields only)."""
+    from impacts.models import ImpactReport  # impacts builds on projects: import at use, not at load
+
+    return list(ImpactReport.objects.published().select_related("project").order_by("-published_at", "-pk")[:count])
+
+
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = Project.objects.prefetch_related("parties__company").order_by("name_en", "pk")
+    projects = Project.objects.prefetch_related("parties__company").ordered_for()
     filterset = ProjectFilter(request.GET, queryset=projects)
     page = Paginator(filterset.qs, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
     filtered = any(value for key, value in request.GET.items() if key not in ("page", "ordering"))
@@ -77,13 +89,90 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = get_object_or_404(Project.objects.with_related(), slug=slug)
     sources = project.numbered_sources()
+    kind = timeline.chosen_kind(request.GET.get("kind"))
     context = {
         "project": project,
         "sources": sources,
+        "footnotes": project.fact_footnotes(sources),
+        "tie_source": next((source for source in sources if source.url == project.programme_tie_url), None),
+        "timeline_kind": kind,
+        "timeline": timeline.project_timeline(project, kind),
+        "timeline_kinds": timeline.kind_counts(project),
+        "credits": [s.public_credit for s in project.suggestions.filter(credit=True) if s.public_credit],
         "main_source": next((source for source in sources if source.is_primary), None),
         "notes_sources": [source for source in sources if source.supports_environmental_notes],
     }
     return render(request, "projects/project_detail.html", context)
+
+
+TIMELINE_COLUMNS = ["date", "kind", "summary", "place", "minutes_url", "source_title", "source_url", "report_url"]
+
+
+def project_timeline_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
+    """The project's timeline (one kind with ?kind=) as CSV, every cell safe for spreadsheets."""
+    project = get_object_or_404(Project, slug=slug)
+    kind = timeline.chosen_kind(request.GET.get("kind"))
+    rows = (
+        [
+            entry.date.isoformat(),
+            entry.kind,
+            entry.summary,
+            entry.place,
+            entry.minutes_url,
+            entry.source.display_title if entry.source else "",
+            entry.source.url if entry.source else "",
+            request.build_absolute_uri(entry.report.get_absolute_url()) if entry.report else "",
+        ]
+        for entry in timeline.project_timeline(project, kind)
+    )
+    response = StreamingHttpResponse(
+        spreadsheet_lines(TIMELINE_COLUMNS, rows, set()), content_type="text/csv; charset=utf-8"
+    )
+    name = f"{project.slug}-timeline{'-' + kind if kind else ''}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Propose a missing project or a correction; kept private until an editor accepts it.
+
+    The same protection as the report form: a hidden field a bot fills, a signed start time (too
+    fast or too old is refused), a limit on posts per address, and one suggestion per form.
+    """
+    if request.method == "GET":
+        project = Project.objects.filter(slug=request.GET.get("project") or "").first()
+        initial = {"kind": SuggestionKind.CORRECTION, "project": project.pk} if project else {}
+        return _suggest_page(request, SuggestionForm(initial=initial), abuse.new_form_token())
+    token = abuse.read_form_token(request.POST.get(abuse.TIMESTAMP_FIELD))
+    problem = abuse.count_post(request)
+    if abuse.honeypot_filled(request.POST) or token is None:
+        problem = abuse.UNREADABLE_TOKEN
+    problem = problem or token.problem()
+    form = SuggestionForm(request.POST)
+    if problem is None and form.is_valid():
+        if not Suggestion.objects.filter(submission_key=token.submission_key).exists():
+            suggestion = form.save(commit=False)
+            suggestion.submission_key = token.submission_key
+            suggestion.save()
+        return redirect("projects:suggestion_sent")
+    if problem:
+        form.add_error(None, problem)
+    return _suggest_page(request, form, token.for_retry() if token else abuse.new_form_token(), status=400)
+
+
+def _suggest_page(request: HttpRequest, form: SuggestionForm, signed_token: str, status: int = 200) -> HttpResponse:
+    context = {
+        "form": form,
+        "timestamp": signed_token,
+        "honeypot_name": abuse.HONEYPOT_FIELD,
+        "timestamp_name": abuse.TIMESTAMP_FIELD,
+    }
+    return render(request, "projects/suggest.html", context, status=status)
+
+
+def suggestion_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "projects/suggestion_sent.html")
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

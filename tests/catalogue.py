@@ -52,7 +52,7 @@ def import_catalogue(*args, **options) -> tuple[str, str]:
 
 def copy_data(folder: Path) -> Path:
     """A copy of the real data files that a test may edit."""
-    for name in ["kz_cn_projects.csv", "programme_ties.csv", "project_parties.csv", "programme_figures.csv"]:
+    for name in ["kz_cn_projects.csv", "project_parties.csv", "project_events.csv", "programme_figures.csv"]:
         shutil.copy(DATA_DIR / name, folder / name)
     return folder
 
@@ -66,3 +66,31 @@ def edit_rows(path: Path, edit) -> None:
         writer = csv.DictWriter(csv_file, fieldnames=fieldnames, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def admin_form_data(response, **changes) -> dict:
+    """The POST data of an admin change form as the browser would send it unchanged, plus ``changes``.
+
+    Reads the bound values of the main form and of every inline formset from the response context.
+    """
+    data = {}
+
+    def add(form):
+        for bound in form:
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                value = "on"
+            elif isinstance(value, list | tuple):
+                value = [str(item) for item in value]
+            data[bound.html_name] = value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    data.update({key: str(value) for key, value in changes.items()})
+    return data

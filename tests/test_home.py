@@ -15,9 +15,9 @@ def test_home_shows_how_many_of_the_52_projects_are_identified(client):
 
     content = client.get(URL).content.decode()
 
-    assert "18 of 52 identified in public sources" in content
-    assert "6 of these projects are only reported as linked to the programme" in content
-    assert "at least 40 of the 52 projects remain unidentified by name" in content
+    assert "29 of 52 identified in public sources" in content
+    assert "8 projects are only reported as linked to the programme" in content
+    assert "so about 31 of the 52 remain unidentified by name" in content
 
 
 def test_home_shows_programme_figures_with_their_source(client):
@@ -37,10 +37,12 @@ def test_home_compares_catalogue_statuses_with_the_july_2022_breakdown(client):
     content = " ".join(client.get(URL).content.decode().split())
 
     assert "Official breakdown, July 2022" in content
-    assert '<th scope="row">Launched</th> <td><a href="/projects/?status=launched">10</a></td> <td>20</td>' in content
+    assert (
+        '<th scope="row">Launched</th> <td><a href="/en/projects/?status=launched">20</a></td> <td>20</td>' in content
+    )
     assert "<td>4.453 USD bn</td>" in content
     assert (
-        '<th scope="row">Under review</th> <td><a href="/projects/?status=under_review">0</a></td> <td>17</td>'
+        '<th scope="row">Under review</th> <td><a href="/en/projects/?status=under_review">0</a></td> <td>17</td>'
         in content
     )
 
@@ -63,5 +65,5 @@ def test_home_links_to_browse_and_keeps_a_spot_for_reports(client):
     assert response.status_code == 200
     assert content.count("<h1") == 1
     assert f'href="{reverse("projects:project_list")}"' in content
-    assert "/projects/?sector=power" in content
+    assert "/en/projects/?sector=power" in content
     assert "includes/home_report_cta.html" in [template.name for template in response.templates]

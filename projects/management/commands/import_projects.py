@@ -5,6 +5,10 @@ English name, a source by its URL within the project, a party by company and rol
 financing by lender and stage, a figure by its key. Rows that cannot be imported are
 reported with their file and line and left out; the good rows still import. Nothing is
 deleted: a row removed from a file stays in the database until an editor removes it.
+
+Editors' work is never undone: a field an editor changed keeps the editor's value, and where
+the file says otherwise the import records a conflict to settle in the admin
+(projects.provenance). ``--if-empty`` imports only into an empty catalogue (``make run``).
 """
 
 import csv
@@ -18,35 +22,44 @@ from django.db import DatabaseError, models, transaction
 from django.utils import translation
 
 from projects import catalogue_csv as rows
+from projects import provenance
 from projects.catalogue_csv import RowError
 from projects.models import (
     FIGURE_LABELS,
+    SUPPORTS_COORDINATES,
     SUPPORTS_ENVIRONMENTAL_NOTES,
     SUPPORTS_MAIN_FACTS,
+    SUPPORTS_SEPARATOR,
+    SUPPORTS_TIE,
     Company,
+    EventKind,
     FigureUnit,
     Financing,
+    ImportedFacts,
     PartyRole,
     ProgrammeFigure,
-    ProgrammeTie,
     Project,
+    ProjectEvent,
     ProjectParty,
     Source,
 )
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 PROJECTS_FILE = "kz_cn_projects.csv"
-TIES_FILE = "programme_ties.csv"
 PARTIES_FILE = "project_parties.csv"
 FIGURES_FILE = "programme_figures.csv"
+EVENTS_FILE = "project_events.csv"
 
 PROJECT_COLUMNS = {
     "name_en", "name_ru", "sector", "region", "city", "status", "value_usd_million",
     "chinese_partner", "kazakh_partner", "start_year", "capacity", "environmental_notes",
     "source_url", "source_title",
+    # version 2
+    "latitude", "longitude", "coord_source_url", "programme_tie", "tie_evidence_url", "tie_evidence_quote",
+    "as_of_date",
 }  # fmt: skip
-TIE_COLUMNS = {"name_en", "tie", "basis"}
 PARTY_COLUMNS = {"project_name_en", "kind", "name", "country", "role", "note", "amount_usd_million", "stage"}
+EVENT_COLUMNS = {"project_name_en", "kind", "date", "summary", "source_url", "place"}
 FIGURE_COLUMNS = {"key", "value", "unit", "as_of_year", "as_of_month", "source_title", "source_url"}
 COUNTRIES = {"CN", "KZ", ""}
 NOUNS = {
@@ -56,6 +69,7 @@ NOUNS = {
     ProjectParty: "party",
     Financing: "financing",
     ProgrammeFigure: "figure",
+    ProjectEvent: "event",
 }
 
 
@@ -67,24 +81,35 @@ class Command(BaseCommand):
             "data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR, help="Folder with the CSV files."
         )
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Import only if the catalogue has no project yet (so a restart never touches editors' work).",
+        )
 
-    def handle(self, *args, data_dir: Path, dry_run: bool, **options):
+    def handle(self, *args, data_dir: Path, dry_run: bool, if_empty: bool, **options):
         self.verbosity = options["verbosity"]
         self.dry_run = dry_run
         self.counts: Counter[tuple[str, str]] = Counter()
         self.errors: list[str] = []
-        for name in [PROJECTS_FILE, TIES_FILE, PARTIES_FILE, FIGURES_FILE]:
+        self.conflicts: list[str] = []
+        if if_empty and Project.objects.exists():
+            self.stdout.write(
+                f"The catalogue already has {Project.objects.count()} projects: nothing imported. "
+                "Run import_projects without --if-empty to update it from the files."
+            )
+            return
+        for name in [PROJECTS_FILE, PARTIES_FILE, EVENTS_FILE, FIGURES_FILE]:
             if not (data_dir / name).is_file():
                 raise CommandError(f"{data_dir / name} not found")
-        self.ties: dict[str, tuple[int, str, str]] = {}
-        self.project_lines: dict[str, int] = {}
         self.slugs: dict[str, int] = {}
         self.imported: dict[str, Project] = {}
+        self.deleted_names: set[str] = set()  # projects an editor deleted: their rows are skipped
+        self.deleted = provenance.deleted_keys()
         with translation.override("en"), transaction.atomic():
-            self.import_file(data_dir / TIES_FILE, TIE_COLUMNS, self.read_tie)
             self.import_file(data_dir / PROJECTS_FILE, PROJECT_COLUMNS, self.import_project_row)
-            self.report_unused_ties(data_dir / TIES_FILE)
             self.import_file(data_dir / PARTIES_FILE, PARTY_COLUMNS, self.import_party_row)
+            self.import_file(data_dir / EVENTS_FILE, EVENT_COLUMNS, self.import_event_row)
             self.import_file(data_dir / FIGURES_FILE, FIGURE_COLUMNS, self.import_figure_row)
             if dry_run:
                 transaction.set_rollback(True)
@@ -116,43 +141,33 @@ class Command(BaseCommand):
         self.errors.append(message)
         self.stderr.write(message)
 
-    def read_tie(self, line: int, cells: dict[str, str]) -> None:
-        """Remember name_en → (line, tie, basis); read before the projects, which need them."""
-        if cells["tie"] not in ProgrammeTie.values:
-            raise RowError(f"unknown tie {cells['tie']!r} (use one of {', '.join(ProgrammeTie.values)})")
-        if cells["name_en"] in self.ties:
-            raise RowError(f"{cells['name_en']!r} is already on line {self.ties[cells['name_en']][0]}")
-        self.ties[cells["name_en"]] = (line, cells["tie"], cells["basis"])
-
-    def report_unused_ties(self, path: Path) -> None:
-        for name_en, (line, _tie, _basis) in self.ties.items():
-            if name_en not in self.project_lines:
-                self.error(path, line, RowError(f"no project named {name_en!r} in {PROJECTS_FILE}"))
-
     def import_project_row(self, line: int, cells: dict[str, str]) -> None:
         """One project with its sources; remembered by name_en for the parties file."""
         name_en = cells["name_en"]
         if not name_en:
             raise RowError("name_en is empty")
-        self.project_lines.setdefault(name_en, line)
         slug = rows.project_slug(name_en)
         if slug in self.slugs:
             raise RowError(f"same name (address {slug!r}) as line {self.slugs[slug]}")
         self.slugs[slug] = line
-        if name_en not in self.ties:
-            raise RowError(f"no tie to the programme for this name in {TIES_FILE}")
-        project = self.import_project(cells, slug, self.ties[name_en])
+        project = self.import_project(cells, slug)
+        if project is None:
+            self.deleted_names.add(name_en)
+            return
         self.import_sources(project, cells)
         self.imported[name_en] = project
 
-    def import_project(self, cells: dict[str, str], slug: str, tie: tuple[int, str, str]) -> Project:
+    def import_project(self, cells: dict[str, str], slug: str) -> Project | None:
         notes, _urls = rows.split_notes(cells["environmental_notes"])
+        status_as_of, precision = rows.parse_partial_date(cells["as_of_date"], "as_of_date")
+        latitude, longitude, coordinates_url = rows.parse_coordinates(cells)
         values = {
             "name_en": cells["name_en"],
             "name_ru": cells["name_ru"],
             "sector": rows.parse_sector(cells["sector"]),
             "status": rows.parse_status(cells["status"]),
-            "status_as_of": rows.status_as_of(cells["source_title"]),
+            "status_as_of": status_as_of,
+            "status_as_of_precision": precision,
             "cost_usd_million": rows.parse_decimal(cells["value_usd_million"], "value_usd_million"),
             "region": rows.parse_region(cells["region"]),
             "settlement": cells["city"],
@@ -161,10 +176,21 @@ class Command(BaseCommand):
             "environmental_notes": notes,
             "chinese_partners_as_stated": cells["chinese_partner"],
             "kazakh_partners_as_stated": cells["kazakh_partner"],
-            "programme_tie": tie[1],
-            "programme_tie_basis": tie[2],
+            "programme_tie": rows.parse_tie(cells["programme_tie"]),
+            # Version 2 replaced the basis text of the retired programme_ties.csv with a quote
+            # and its source; an editor may still write one.
+            "programme_tie_basis": "",
+            "programme_tie_url": cells["tie_evidence_url"],
+            "programme_tie_quote": cells["tie_evidence_quote"],
+            "latitude": latitude,
+            "longitude": longitude,
+            "coordinates_source_url": coordinates_url,
         }
+        if not values["programme_tie_url"]:
+            raise RowError("tie_evidence_url is empty: every tie needs its source")
         project, outcome = self.upsert(Project, {"slug": slug}, values)
+        if project is None:
+            return None
         if self.verbosity >= 1:
             verb = {"created": "create", "updated": "update", "unchanged": "leave unchanged"}[outcome]
             prefix = f"would {verb}" if self.dry_run else outcome
@@ -172,36 +198,36 @@ class Command(BaseCommand):
         return project
 
     def import_sources(self, project: Project, cells: dict[str, str]) -> None:
-        """The main source (status, cost, partners...) and one source per 'also:' URL."""
+        """The main source (status, cost, partners...), one per 'also:' URL, the tie's and the coordinates'.
+
+        One source per address: a page that supports several facts says so in ``supports``.
+        """
         url = cells["source_url"]
         if not url:
             raise RowError("source_url is empty: every project needs its source")
-        self.upsert(
-            Source,
-            {"project": project, "url": url},
-            {
-                "title": cells["source_title"],
-                "publisher": rows.host_name(url),
-                "supports": SUPPORTS_MAIN_FACTS,
-                "is_primary": True,
-            },
-        )
         _notes, also_urls = rows.split_notes(cells["environmental_notes"])
-        for also_url in also_urls:
-            if also_url == url:
-                continue
-            # No title: the dataset gives none, and an editor may add one in the admin.
-            self.upsert(
-                Source,
-                {"project": project, "url": also_url},
-                {
-                    "publisher": rows.host_name(also_url),
-                    "supports": SUPPORTS_ENVIRONMENTAL_NOTES,
-                    "is_primary": False,
-                },
-            )
+        supports: dict[str, list[str]] = {url: [SUPPORTS_MAIN_FACTS]}
+        for other_url, fact in [
+            *((also_url, SUPPORTS_ENVIRONMENTAL_NOTES) for also_url in also_urls),
+            (cells["tie_evidence_url"], SUPPORTS_TIE),
+            (cells["coord_source_url"], SUPPORTS_COORDINATES),
+        ]:
+            if other_url and fact not in supports.setdefault(other_url, []):
+                supports[other_url].append(fact)
+        for source_url, facts in supports.items():
+            values = {
+                "publisher": rows.host_name(source_url),
+                "supports": SUPPORTS_SEPARATOR.join(facts),
+                "is_primary": source_url == url,
+            }
+            if source_url == url:
+                # Only the main source has a title in the dataset; an editor may add the others'.
+                values["title"] = cells["source_title"]
+            self.upsert(Source, {"project": project, "url": source_url}, values, project=project)
 
     def import_party_row(self, line: int, cells: dict[str, str]) -> None:
+        if cells["project_name_en"] in self.deleted_names:
+            return
         project = self.imported.get(cells["project_name_en"])
         if project is None:
             raise RowError(f"no imported project named {cells['project_name_en']!r}")
@@ -227,6 +253,7 @@ class Command(BaseCommand):
             ProjectParty,
             {"project": project, "company": company, "role": cells["role"]},
             {"note": cells["note"], "source_id": source.pk if source else None},
+            project=project,
         )
 
     def company(self, name: str, country: str) -> Company:
@@ -249,6 +276,34 @@ class Command(BaseCommand):
                 "note": cells["note"],
                 "source_id": source.pk if source else None,
             },
+            project=project,
+        )
+
+    def import_event_row(self, line: int, cells: dict[str, str]) -> None:
+        """A dated event, cited to one of the project's sources (an address from its row)."""
+        if cells["project_name_en"] in self.deleted_names:
+            return
+        project = self.imported.get(cells["project_name_en"])
+        if project is None:
+            raise RowError(f"no imported project named {cells['project_name_en']!r}")
+        if cells["kind"] not in EventKind.values:
+            raise RowError(f"unknown kind {cells['kind']!r}")
+        day, precision = rows.parse_partial_date(cells["date"], "date")
+        if day is None:
+            raise RowError("date is empty: every event on the timeline is dated")
+        if not cells["summary"]:
+            raise RowError("summary is empty")
+        source = project.sources.filter(url=cells["source_url"]).first()
+        source_key = {"project": project, "url": cells["source_url"]}
+        if source is None and provenance.was_deleted(self.deleted, Source, source_key):
+            return  # an editor deleted the source, and with it what it alone supported
+        if source is None:
+            raise RowError(f"{cells['source_url']!r} is not a source of this project in {PROJECTS_FILE}")
+        self.upsert(
+            ProjectEvent,
+            {"project": project, "kind": cells["kind"], "date": day, "source": source},
+            {"date_precision": precision, "summary": cells["summary"], "place": cells["place"]},
+            project=project,
         )
 
     def import_figure_row(self, line: int, cells: dict[str, str]) -> None:
@@ -277,11 +332,30 @@ class Command(BaseCommand):
 
     # Saving ---------------------------------------------------------------------------------
 
-    def upsert(self, model: type[models.Model], lookup: dict, values: dict) -> tuple[models.Model, str]:
-        """Create or update the row found by ``lookup``; validate before saving; count the outcome."""
+    def upsert(
+        self, model: type[models.Model], lookup: dict, values: dict, project: Project | None = None
+    ) -> tuple[models.Model, str]:
+        """Create or update the row found by ``lookup``; validate before saving; count the outcome.
+
+        On records that keep provenance, fields an editor changed keep the editor's value and a
+        disagreement is recorded as a conflict (projects.provenance).
+        """
         instance = model.objects.filter(**lookup).first()
+        remembers = issubclass(model, ImportedFacts)
+        disputed = []
+        if instance is None and remembers and provenance.was_deleted(self.deleted, model, lookup):
+            self.counts["deleted", "kept"] += 1
+            if self.verbosity >= 1:
+                self.stdout.write(f"kept deleted by an editor: {NOUNS[model]} {lookup}")
+            return None, "kept deleted"
         if instance is None:
             instance, outcome = model(**lookup, **values), "created"
+            if remembers:
+                instance.imported_values = {field: provenance.as_json(value) for field, value in values.items()}
+        elif remembers:
+            remembered = dict(instance.imported_values)
+            changed, disputed = provenance.merge(instance, values)
+            outcome = "updated" if changed or instance.imported_values != remembered else "unchanged"
         else:
             changed = {field: value for field, value in values.items() if getattr(instance, field) != value}
             for field, value in changed.items():
@@ -290,11 +364,26 @@ class Command(BaseCommand):
         if outcome != "unchanged":
             instance.full_clean()
             instance.save()
+        for field, file_value in disputed:
+            self.conflict(instance, field, file_value, project if model is not Project else instance)
         noun = NOUNS[model]
         self.counts[noun, outcome] += 1
         if self.verbosity >= 2 and noun != "project":
             self.stdout.write(f"  {outcome}: {noun} {instance}")
         return instance, outcome
+
+    def conflict(self, instance: ImportedFacts, field: str, file_value, project: Project | None) -> None:
+        news = provenance.record_conflict(instance, field, file_value, project)
+        self.counts["conflict", "new" if news else "known"] += 1
+        if news:
+            editor_value = provenance.as_json(getattr(instance, field))
+            message = (
+                f"conflict: {NOUNS[type(instance)]} {instance} field {field}: the file says {file_value!r}, "
+                f"an editor says {editor_value!r}; the editor's value is kept (settle it in the admin, "
+                "Import conflicts)"
+            )
+            self.conflicts.append(message)
+            self.stdout.write(message)
 
     def summary(self) -> str:
         parts = []
@@ -304,4 +393,10 @@ class Command(BaseCommand):
             )
             parts.append(f"{noun}: {created} created, {updated} updated, {unchanged} unchanged")
         prefix = "Dry run, nothing written. Would import" if self.dry_run else "Imported"
-        return f"{prefix}: {'; '.join(parts)}. Rows refused: {len(self.errors)}."
+        conflicts = (
+            f"Conflicts with editors' changes: {self.counts['conflict', 'new']} new, "
+            f"{self.counts['conflict', 'known']} already listed."
+        )
+        deleted = self.counts["deleted", "kept"]
+        kept = f" Kept deleted by editors: {deleted}." if deleted else ""
+        return f"{prefix}: {'; '.join(parts)}. {conflicts}{kept} Rows refused: {len(self.errors)}."
