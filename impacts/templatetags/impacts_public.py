@@ -27,3 +27,12 @@ def project_reports(project) -> dict:
         "total": published.count(),
         "category_counts": [(labels.get(category, category), total) for category, total in counts],
     }
+
+
+NOT_A_CHOICE = {"ordering", "page"}
+
+
+@register.filter
+def chosen_filters(filterset) -> int:
+    """How many filters the visitor chose: the sort order (always sent) and the page are not filters."""
+    return sum(1 for name in filterset.form.changed_data if name not in NOT_A_CHOICE)

@@ -220,8 +220,6 @@ def test_journalist_narrows_reports_by_region_dates_and_sorts_them_on_a_desktop_
         expect(page.locator("details.filters summary .badge")).to_have_count(0)
 
 
-@pytest.mark.xfail(strict=True, reason="the filter button counts the default 'Sort by' as a choice: one search "
-                                        "word shows '2 chosen' (templates/includes/filter_form.html uses changed_data)")
 def test_the_filter_button_counts_only_the_choices_the_visitor_made(browser, request, site, record):
     with a_visitor(browser, request, site, "phone") as page:
         page.goto(f"{site}/en/reports/")
@@ -353,8 +351,6 @@ def test_a_broken_map_link_still_shows_the_map_of_what_could_be_understood(brows
         assert_in_the_language(page, language, record)
 
 
-@pytest.mark.xfail(strict=True, reason="the map page drops a filter it cannot read without a word: it has no "
-                                        "filter form and shows no warning (impacts/templates/impacts/map.html)")
 def test_a_broken_map_link_says_what_was_left_out(browser, request, site, record):
     with a_visitor(browser, request, site, "desktop") as page:
         page.goto(f"{site}/en/map/?observed_from=notadate&region=kyzylorda")
