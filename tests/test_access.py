@@ -93,7 +93,7 @@ def world(moderator, senior_moderator, editor, django_user_model) -> World:
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_tasks_db.models import DBTaskResult
 
-    from projects.models import Company, ProgrammeFigure
+    from projects.models import Company, ImportConflict, ImportDeletion, ProgrammeFigure, Suggestion
 
     project = make_site_project()
     published = make_report(project=project, status="in_review")
@@ -136,6 +136,15 @@ def world(moderator, senior_moderator, editor, django_user_model) -> World:
         "projects/company": Company.objects.create(name="China Test Corp", country="CN").pk,
         "projects/programmefigure": ProgrammeFigure.objects.create(
             key="projects", label="Projects", value=52, unit="count", source_title="t", source_url="https://example.org"
+        ).pk,
+        "projects/importconflict": ImportConflict.objects.create(
+            project=project, model="project", object_id=project.pk, record_label="p", field="cost_usd_million",
+            file_value="1", editor_value="2",
+        ).pk,
+        "projects/importdeletion": ImportDeletion.objects.create(model="company", lookup={"name": "x"}).pk,
+        "projects/suggestion": Suggestion.objects.create(
+            kind="correction", project=project, details="d", source_url="https://example.org/s",
+            email="suggester@example.org",
         ).pk,
         "impacts/impactreport": unpublished.pk,
         "impacts/reporterrequest": request.pk,
@@ -211,6 +220,10 @@ TABLE: dict[str, tuple] = {
     "": (lambda w: "/en/", PUBLIC),
     "projects/": (lambda w: "/en/projects/", PUBLIC),
     "projects/<slug:slug>/": (lambda w: f"/en/projects/{w.project.slug}/", PUBLIC),
+    "projects/<slug:slug>/timeline.csv": (lambda w: f"/en/projects/{w.project.slug}/timeline.csv", PUBLIC),
+    # Suggesting a project or a correction: a public form, no account.
+    "projects/suggest/": (lambda w: "/en/projects/suggest/", PUBLIC),
+    "projects/suggest/sent/": (lambda w: "/en/projects/suggest/sent/", PUBLIC),
     "report/": (lambda w: "/en/report/", PUBLIC),
     "report/sent/": (lambda w: "/en/report/sent/", PUBLIC),
     # The tracking page opens only with the secret token; a guessed one finds nothing.
@@ -325,6 +338,32 @@ TABLE: dict[str, tuple] = {
         "projects/programmefigure",
         view=CATALOGUE_EDIT,
         add=SUPERUSER_ONLY,
+        change=CATALOGUE_EDIT,
+        delete=SUPERUSER_ONLY,
+        history=CATALOGUE_EDIT,
+    ),
+    # Import conflicts and suggestions: editors settle them; nobody adds one by hand; the
+    # suggester's contact stays with the editors.
+    **_model_rows(
+        "projects/importconflict",
+        view=CATALOGUE_EDIT,
+        add=NO_ADD,
+        change=CATALOGUE_EDIT,
+        delete=SUPERUSER_ONLY,
+        history=CATALOGUE_EDIT,
+    ),
+    **_model_rows(
+        "projects/importdeletion",
+        view=CATALOGUE_EDIT,
+        add=NO_ADD,
+        change=CATALOGUE_EDIT,
+        delete=CATALOGUE_EDIT,
+        history=CATALOGUE_EDIT,
+    ),
+    **_model_rows(
+        "projects/suggestion",
+        view=CATALOGUE_EDIT,
+        add=NO_ADD,
         change=CATALOGUE_EDIT,
         delete=SUPERUSER_ONLY,
         history=CATALOGUE_EDIT,

@@ -46,12 +46,74 @@ def read_answer(sock, seconds: float = 10) -> bytes:
     return answer
 
 
+class TlsPipe:
+    """TLS over a plain socket through memory BIOs, so one thread can send while another receives.
+
+    An SSL socket must not be read and written from two threads at once (it crashed the
+    interpreter); here the socket carries only raw bytes, and every call on the SSL object is
+    quick, in memory, and under one lock."""
+
+    def __init__(self, port: int):
+        self.sock = socket.create_connection((HOST, port), timeout=10)
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = tls_context().wrap_bio(self.incoming, self.outgoing, server_hostname=HOST)
+        self.lock = threading.Lock()
+        while True:
+            try:
+                self.tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self.sock.recv(65536)
+                if not data:
+                    raise ConnectionError("closed during the TLS handshake") from None
+                self.incoming.write(data)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self.outgoing.pending:
+            self.sock.sendall(self.outgoing.read())
+
+    def sendall(self, data: bytes) -> None:
+        with self.lock:
+            self.tls.write(data)
+            raw = self.outgoing.read()
+        self.sock.sendall(raw)
+
+    def recv(self, size: int) -> bytes:
+        """Decrypted bytes, b"" at the end; raises TimeoutError like a socket."""
+        while True:
+            with self.lock:
+                try:
+                    return self.tls.read(size)
+                except ssl.SSLWantReadError:
+                    pass
+                except ssl.SSLZeroReturnError:
+                    return b""
+            data = self.sock.recv(65536)
+            if not data:
+                return b""
+            with self.lock:
+                self.incoming.write(data)
+
+    def settimeout(self, seconds: float) -> None:
+        self.sock.settimeout(seconds)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
 def stream_until_refused(port: int, tls: bool, header: bytes, body_limit: int, chunked: bool = False):
     """Send `header`, then body bytes as fast as the server takes them, up to `body_limit` bytes or 30 s.
 
     Returns (bytes sent when the answer began, the answer). nginx may go on reading and discarding
-    the rest for a while after answering (lingering close); what counts is that it answered first."""
-    sock = open_socket(port, tls)
+    the rest for a while after answering (lingering close); what counts is that it answered first.
+    The answer is read as it comes, by a second thread: a server that closes after answering resets
+    the connection, and a reset drops whatever was not read yet."""
+    sock = TlsPipe(port) if tls else open_socket(port, tls=False)
     sent = 0
     answered_at = []
     answer = []
