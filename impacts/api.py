@@ -15,6 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from kzcn.freshness import public_page
 from projects.models import Financing, Project, ProjectParty, Source
 
 from . import exports
@@ -140,7 +141,11 @@ class ProjectDetailSerializer(ProjectSerializer):
 
 
 class LicensedMixin:
-    """Names the licence of the data in a Link header on every response."""
+    """Names the licence of the data in a Link header on every response; conditional GET (kzcn.freshness)."""
+
+    @classmethod
+    def as_view(cls, *args, **kwargs):
+        return public_page(super().as_view(*args, **kwargs))
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -20,6 +20,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from kzcn.freshness import public_page
 from projects.models import Project, Region
 
 from . import exports
@@ -67,6 +68,11 @@ class PublishedReportsFeed(Feed):
     """All newly published reports, newest first."""
 
     feed_type = PlainTextAtomFeed
+
+    def __call__(self, request, *args, **kwargs):
+        # Conditional GET (304) and shared copies from the site version, like the pages; Django's
+        # own Last-Modified (the newest item) would miss a withdrawal or an edit.
+        return public_page(super().__call__)(request, *args, **kwargs)
 
     def title(self, obj=None) -> str:
         return _("KZCN Watch: newly published reports")

@@ -68,8 +68,12 @@ MIDDLEWARE = [
     "kzcn.middleware.RequestSizeMiddleware",  # first: a too-large body is refused before it is read
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files have their own validators), above everything that changes a
+    # response: 304 for any GET whose ETag/Last-Modified still match (kzcn.freshness sets them).
+    "django.middleware.http.ConditionalGetMiddleware",
+    "kzcn.freshness.SharedCopyGuard",  # above session/CSRF/messages: a response setting a cookie is not shared
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "kzcn.language.LocaleMiddleware",  # Django's; a form posted without a language keeps its data
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -137,6 +141,12 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": _cache_seconds, "socket_timeout": _cache_seconds}
     )
+# HTTP caching of public pages for anonymous visitors (kzcn.freshness): shared copies are fresh for
+# max-age seconds and may be served stale while revalidating; the site version (and every summary
+# kept with it) expires after KZCN_SITE_VERSION_SECONDS, which bounds staleness after a cache outage.
+KZCN_PUBLIC_MAX_AGE = env.int("KZCN_PUBLIC_MAX_AGE", default=60)
+KZCN_PUBLIC_STALE_WHILE_REVALIDATE = env.int("KZCN_PUBLIC_STALE_WHILE_REVALIDATE", default=300)
+KZCN_SITE_VERSION_SECONDS = env.int("KZCN_SITE_VERSION_SECONDS", default=900)
 RATELIMIT_IP_META_KEY = "impacts.abuse.client_ip"  # honours KZCN_CLIENT_IP_HEADER below
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit does not list Django's own RedisCache, which increments atomically.

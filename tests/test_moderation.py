@@ -217,7 +217,8 @@ def test_notification_is_queued_only_after_commit(moderator, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         workflow.apply(report, "publish", by=moderator)
     assert Notification.objects.get().status == "queued"
-    assert len(mail.outbox) == 0 and len(callbacks) == 1
+    # Besides the site version moving on commit (kzcn.freshness), the one callback is the e-mail's.
+    assert len(mail.outbox) == 0 and len([c for c in callbacks if c.__module__ != "kzcn.freshness"]) == 1
 
 
 class BrokenEmailBackend:

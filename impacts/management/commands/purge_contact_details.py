@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from impacts.models import Evidence, ImpactReport, Status
+from kzcn.freshness import site_changed
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                 ImpactReport.objects.filter(pk__in=ids, attribution="name").update(public_reporter_name="")
                 ImpactReport.history.filter(id__in=ids, attribution="name").update(public_reporter_name="")
                 Evidence.objects.filter(report__in=ids).update(gps_latitude=None, gps_longitude=None)
+                site_changed()  # update() sends no signal: public pages showing a name must not keep it
         verb = "Would purge" if dry_run else "Purged"
         message = (
             f"{verb} contact details and exact locations of {len(ids)} closed reports "
