@@ -9,7 +9,11 @@ median latency of the list, a filtered list, a search, a project page, the GeoJS
 JSON API, each divided by the median of a trivial view served the same way. The peak memory of a
 full CSV export is measured in a child process (tracemalloc peak and growth of the resident set).
 
-Safety: when the database is named ``kzcn_bench`` the script owns it: it creates it afresh and
+``--common-word``/``--rare-word`` choose the words of the two searches (a word in about half the
+reports and one in about 2%); ``--only search`` measures only the pages whose name starts with
+"search" (and skips the CSV export), for a short run.
+
+Safety: when the database is named ``kzcn_bench`` (or ``kzcn_bench_…``) the script owns it: it creates it afresh and
 drops it at the end (``--keep`` keeps it). Any other database is used only if it holds no reports
 but synthetic ones (reference ``BENCH-…``), unless ``--force``. Without DATABASE_URL, a throw-away
 SQLite file under var/ is used.
@@ -50,6 +54,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=30, help="requests per page (fewer if a page is slow)")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per page at most (at least 3 requests)")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (much slower)")
+    parser.add_argument("--common-word", default="water", help="a word in about half the reports")
+    parser.add_argument("--rare-word", default=RARE_WORD, help="a word in about 2%% of the reports")
+    parser.add_argument("--only", default="", help="measure only the pages whose name starts with this")
     parser.add_argument("--force", action="store_true", help="use a database that holds real reports")
     parser.add_argument("--keep", action="store_true", help="keep the kzcn_bench database afterwards")
     parser.add_argument("--csv-only", action="store_true", help="measure only the CSV export's memory")
@@ -64,16 +71,24 @@ def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
+def owns(url: str) -> bool:
+    """kzcn_bench and kzcn_bench_<anything> belong to this script (one per person measuring)."""
+    name = database_name(url)
+    return url.startswith("postgres") and (name == OWN_DATABASE or name.startswith(f"{OWN_DATABASE}_"))
+
+
 def recreate_own_database(url: str, *, drop_only: bool = False) -> None:
-    """Drop and (unless drop_only) create kzcn_bench, connected to the server's 'postgres' database."""
+    """Drop and (unless drop_only) create the bench's database, connected to the server's 'postgres' one."""
     import psycopg
 
+    name = database_name(url)
+    assert owns(url), name  # never drop a database that is not the bench's
     parts = urlsplit(url)
     maintenance = urlunsplit((parts.scheme.replace("postgresql", "postgres"), parts.netloc, "/postgres", "", ""))
     with psycopg.connect(maintenance.replace("postgres://", "postgresql://", 1), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{OWN_DATABASE}" WITH (FORCE)')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
-            connection.execute(f'CREATE DATABASE "{OWN_DATABASE}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def remove_sqlite(path: Path) -> None:
@@ -120,7 +135,7 @@ def search_index_sql() -> tuple[str, str]:
     """(create, drop) statements of the full-text GIN index, from its migration."""
     import importlib
 
-    migration = importlib.import_module("impacts.migrations.0005_report_search_index")
+    migration = importlib.import_module("impacts.migrations.0008_stored_search_vector")
     return migration.CREATE, migration.DROP
 
 
@@ -219,29 +234,31 @@ def median_latency(client, url: str, requests: int, budget: float) -> tuple[floa
     return statistics.median(times), len(times)
 
 
-def pages() -> dict[str, str]:
+def pages(args: argparse.Namespace) -> dict[str, str]:
     from django.db.models import Count
 
     from projects.models import Project
 
     busiest = Project.objects.annotate(total=Count("reports")).order_by("-total").first()
     return {
-        "list": "/reports/",
-        "filtered list": "/reports/?category=water&sector=construction_materials&observed_from=2024-01-01",
-        "search": f"/reports/?q={RARE_WORD}+water",
+        "list": "/en/reports/",
+        "filtered list": "/en/reports/?category=water&sector=construction_materials&observed_from=2024-01-01",
+        "search": f"/en/reports/?q={args.rare_word}+{args.common_word}",
+        "search common": f"/en/reports/?q={args.common_word}",
+        "search rare": f"/en/reports/?q={args.rare_word}",
         "project page": busiest.get_absolute_url(),
-        "GeoJSON export": "/reports/export.geojson",
+        "GeoJSON export": "/en/reports/export.geojson",
         "API list": "/api/reports/?page_size=100",
     }
 
 
-def explain_search() -> str:
+def explain_search(word: str) -> str:
     from django.db import connection
 
     from impacts.filters import ImpactReportFilter
     from impacts.models import ImpactReport
 
-    queryset = ImpactReportFilter({"q": f"{RARE_WORD} water"}, queryset=ImpactReport.objects.published()).qs
+    queryset = ImpactReportFilter({"q": word}, queryset=ImpactReport.objects.published()).qs
     if connection.vendor != "postgresql":
         return "(EXPLAIN shown on PostgreSQL only)"
     return queryset[:20].explain(analyze=True)
@@ -280,7 +297,7 @@ def measure_csv_memory(trace: bool) -> None:
     if trace:
         tracemalloc.start()
     began = time.perf_counter()
-    response = client.get("/reports/export.csv")
+    response = client.get("/en/reports/export.csv")
     size, rows = 0, -1  # the header is not a report
     for chunk in response.streaming_content:
         size += len(chunk)
@@ -306,12 +323,15 @@ def report(size: int, seconds: float, args: argparse.Namespace, url: str) -> Non
     trivial, _ = median_latency(client, "/bench-trivial/", args.requests, args.budget)
     print(f"{'page':<16}{'median ms':>10}{'× trivial':>11}{'requests':>10}")
     print(f"{'trivial view':<16}{trivial * 1000:>10.2f}{1:>11.1f}{args.requests:>10}")
-    for name, page in pages().items():
+    for name, page in pages(args).items():
+        if not name.startswith(args.only):
+            continue
         median, done = median_latency(client, page, args.requests, args.budget)
         print(f"{name:<16}{median * 1000:>10.2f}{median / trivial:>11.1f}{done:>10}")
-    print(csv_peak_memory(url, args.tracemalloc))
-    print("EXPLAIN ANALYZE of the search (first page):")
-    print("   " + explain_search().replace("\n", "\n   "))
+    if not args.only:
+        print(csv_peak_memory(url, args.tracemalloc))
+    print(f"EXPLAIN ANALYZE of the search for {args.common_word!r} (first page):")
+    print("   " + explain_search(args.common_word).replace("\n", "\n   "))
 
 
 def main() -> None:
@@ -321,7 +341,7 @@ def main() -> None:
         setup_django(url)
         measure_csv_memory(args.tracemalloc)
         return
-    owned = url.startswith("postgres") and database_name(url) == OWN_DATABASE
+    owned = owns(url)
     sqlite_file = Path(urlsplit(url).path) if url.startswith("sqlite") and "kzcn_bench" in url else None
     if owned:
         recreate_own_database(url)

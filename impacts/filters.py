@@ -5,15 +5,14 @@ The querysets given to these filters must start from ``ImpactReport.objects.publ
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from kzcn.casefold import contains_text
 from projects.models import Project, Region, Sector
 
+from . import search as full_text
 from .models import (
     Category,
     Evidence,
@@ -36,24 +35,6 @@ ORDERING_CHOICES = [
     ("oldest", _("Oldest first")),
     ("severity", _("Most serious first")),
 ]
-# 'simple' does no stemming: reports are written in Kazakh, Russian and English alike.
-SEARCH_CONFIG = "simple"
-# The searched document, written out exactly as the GIN index of migration 0005 defines it (with
-# the table named, so a join can never make the columns ambiguous): PostgreSQL uses an expression
-# index only for an identical expression, and Django's SearchVector() writes casts that differ.
-SEARCH_DOCUMENT_SQL = (
-    "to_tsvector('simple'::regconfig, COALESCE({table}.public_title, '') || ' ' || "
-    "COALESCE({table}.public_description, ''))"
-)
-
-
-def search_document() -> RawSQL:
-    """The public title and text as a tsvector (PostgreSQL only)."""
-    table = connection.ops.quote_name(ImpactReport._meta.db_table)
-    # Constant SQL and a quoted table name: no visitor input reaches it (the words go to SearchQuery).
-    return RawSQL(SEARCH_DOCUMENT_SQL.format(table=table), [], output_field=SearchVectorField())  # noqa: S611
-
-
 def approved_photos() -> Exists:
     return Exists(
         Evidence.objects.filter(
@@ -105,8 +86,13 @@ class ImpactReportFilter(django_filters.FilterSet):
         fields = []  # all declared above, in the order the form shows them
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        # Newest first unless a search ranks by relevance; an explicit "sort by" (applied last) wins.
-        return super().filter_queryset(queryset.order_by(*ORDERINGS["newest"]))
+        # Newest first unless a search ranks by relevance; an explicit "sort by" wins.
+        queryset = super().filter_queryset(queryset.order_by(*ORDERINGS["newest"]))
+        words = self.form.cleaned_data.get("q") or ""
+        if words.split() and connection.vendor == "postgresql" and not self.form.cleaned_data.get("ordering"):
+            # After every filter, so how many match is about what the visitor asked for.
+            queryset = full_text.ranked(queryset, words)
+        return queryset
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Words of the public title and text (never the original, unredacted ones)."""
@@ -114,10 +100,7 @@ class ImpactReportFilter(django_filters.FilterSet):
         if not words:
             return queryset
         if connection.vendor == "postgresql":
-            query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
-            document = search_document()
-            queryset = queryset.annotate(search=document, rank=SearchRank(document, query)).filter(search=query)
-            return queryset.order_by("-rank", *ORDERINGS["newest"])
+            return full_text.matching(queryset, value)  # ranked in filter_queryset, once all filters apply
         # SQLite (development): every word must appear in the public title or text.
         for word in words:
             in_public_text = contains_text("public_title", word) | contains_text("public_description", word)

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from kzcn.admin_site import is_trusted_staff
+from kzcn.freshness import kept_until_change, public_page
 from projects.models import ProgrammeFigure, Project, Region, Sector
 from projects.views import status_comparison
 
@@ -44,6 +45,7 @@ from .models import (
     token_digest,
 )
 from .notifications import notify_reporter
+from .search import CappedPaginator
 from .tasks import send_lost_links
 
 SUBMITTED_SESSION_KEY = "impacts.just_submitted"
@@ -289,6 +291,7 @@ def track_lost(request):
     return _private(render(request, "impacts/track_lost.html", {"form": form}, status=status))
 
 
+@public_page
 def report_detail(request, reference):
     report = get_object_or_404(
         ImpactReport.objects.published().select_related("project"), reference=reference
@@ -388,7 +391,9 @@ MAP_LIST_PER_PAGE = 200
 
 
 def _paged(request, queryset, per_page: int) -> dict:
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    # A search counts its matches only up to a cap (a common word matches half of all reports).
+    paginator = CappedPaginator if request.GET.get("q", "").strip() else Paginator
+    page = paginator(queryset, per_page).get_page(request.GET.get("page"))
     return {
         "page": page,
         "reports": page.object_list,
@@ -396,6 +401,7 @@ def _paged(request, queryset, per_page: int) -> dict:
     }
 
 
+@public_page
 def report_list(request):
     filterset = _filtered_reports(request)
     context = {
@@ -407,6 +413,7 @@ def report_list(request):
     return render(request, "impacts/report_list.html", context)
 
 
+@public_page
 def report_export_csv(request):
     """The filtered list as CSV, streamed row by row (see impacts.exports on attribution)."""
     response = StreamingHttpResponse(
@@ -419,6 +426,7 @@ def report_export_csv(request):
     return response
 
 
+@public_page
 def report_export_geojson(request):
     """The filtered reports that have public coordinates, as a GeoJSON FeatureCollection, streamed."""
     response = StreamingHttpResponse(
@@ -429,6 +437,7 @@ def report_export_geojson(request):
     return response
 
 
+@public_page
 def report_map(request):
     filterset = _filtered_reports(request)
     query = _query_without_page(request)
@@ -448,17 +457,33 @@ def report_map(request):
 # Statistics of published reports and of the catalogue, drawn as server-side SVG bar charts.
 
 
-def _report_charts() -> dict:
+def _report_counts() -> dict:
+    """Published reports counted by category, sector, region and month: the live aggregates."""
     reports = ImpactReport.objects.published().order_by()
-    categories = dict(
+    # (report, category) is unique (report_category_once): a plain count, no DISTINCT sort.
+    categories = (
         ReportCategory.objects.filter(report__status=Status.PUBLISHED)
         .order_by()
         .values_list("category")
-        .annotate(total=Count("report", distinct=True))
+        .annotate(total=Count("pk"))
     )
-    sectors = dict(reports.values_list("project__sector").annotate(total=Count("pk")))
-    regions = dict(reports.values_list("region").annotate(total=Count("pk")))
     months = reports.annotate(month=TruncMonth("observed_on")).values_list("month").annotate(total=Count("pk"))
+    return {
+        "categories": dict(categories),
+        "sectors": dict(reports.values_list("project__sector").annotate(total=Count("pk"))),
+        "regions": dict(reports.values_list("region").annotate(total=Count("pk"))),
+        "months": sorted(months),
+    }
+
+
+def report_counts() -> dict:
+    """`_report_counts()`, computed once per change of the site (kzcn.freshness), live without a cache."""
+    return kept_until_change("stats:report-counts", _report_counts)
+
+
+def _report_charts() -> dict:
+    counts = report_counts()
+    categories, sectors, regions, months = (counts[key] for key in ("categories", "sectors", "regions", "months"))
     return {
         "categories": charts.bar_chart([(label, categories.get(value, 0)) for value, label in Category.choices]),
         "sectors": charts.bar_chart(
@@ -469,10 +494,11 @@ def _report_charts() -> dict:
             [(label, regions[value]) for value, label in Region.choices if regions.get(value)]
             + ([(_("Region not stated"), regions[""])] if regions.get("") else [])
         ),
-        "months": charts.bar_chart([(date_format(month, "YEAR_MONTH_FORMAT"), n) for month, n in sorted(months)]),
+        "months": charts.bar_chart([(date_format(month, "YEAR_MONTH_FORMAT"), n) for month, n in months]),
     }
 
 
+@public_page
 def stats(request):
     """Published reports by category, sector, region and month; projects beside the official figures."""
     figures = ProgrammeFigure.objects.by_key()

@@ -1,0 +1,157 @@
+"""Searching the published reports stays cheap however many there are (issue 16).
+
+A visitor searching a word found in half of all reports gets a page as fast as for a rare word:
+PostgreSQL matches through the GIN index of a stored search vector (nothing recomputed per row,
+the vector never sent to Python), ranks only a bounded set of matches, and the page counts matches
+only up to a cap ("More than 1,000 reports match"). Not timed: these tests pin the mechanisms.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from impacts.filters import ImpactReportFilter
+from impacts.models import ImpactReport
+from impacts.search import INDEX, CappedPaginator
+from tests.reports import make_report
+
+pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search is PostgreSQL's")
+
+
+def published(title: str, text: str = "Seen from the road.", day: int = 1, **kw) -> ImpactReport:
+    return make_report(status="published", published_at=timezone.now(), public_title=title,
+                       public_description=text, observed_on=datetime.date(2026, 10, day), **kw)
+
+
+def listed(client, **query) -> tuple[list[str], str]:
+    response = client.get("/en/reports/", query)
+    assert response.status_code == 200
+    text = response.content.decode()
+    return [report.public_title for report in response.context["page"].object_list], text
+
+
+def heading(text: str) -> str:
+    return " ".join(re.search(r'<h2 class="h5" id="results">(.*?)</h2>', text, re.S).group(1).split())
+
+
+# The index and what travels -------------------------------------------------------------------------
+
+
+@postgresql_only
+@pytest.mark.parametrize("words", ["dust", "Dust -river", '"black dust"', "пыль", "шаң"])
+def test_every_kind_of_search_is_answered_from_the_stored_vectors_index(words):
+    published("Black dust over Shieli", text="Пыль и шаң every night.")
+    # Over all rows and without plain index scans: with a handful of rows the planner would rightly
+    # walk the status index instead (bench/public_pages.py shows the plan at 100,000 reports).
+    queryset = ImpactReportFilter({"q": words}, queryset=ImpactReport.objects.all()).qs
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = queryset.explain()
+    assert f"Bitmap Index Scan on {INDEX}" in plan, plan
+    assert "to_tsvector" not in plan, plan  # no vector computed per row
+
+
+@postgresql_only
+@pytest.mark.parametrize("path", ["/en/reports/", "/api/reports/", "/en/reports/export.csv"])
+def test_a_search_never_loads_the_search_vector(client, path):
+    published("Black dust over Shieli")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, {"q": "dust"})
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200
+    assert "Black dust over Shieli" in body.decode()
+    searches = [query["sql"] for query in queries.captured_queries if "search_vector" in query["sql"]]
+    assert searches, "the search did not use the stored vector"
+    for sql in searches:
+        selected = sql[: sql.index(" FROM ")]  # the columns that travel to Python
+        ranked = len(re.findall(r'ts_rank\(\(?"impacts_impactreport"\."search_vector"', selected))  # its rank only
+        assert selected.count("search_vector") == ranked and "to_tsvector" not in sql, sql
+
+
+# What a visitor finds ------------------------------------------------------------------------------
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("Вода в реке стала мутной", "воды"),  # Russian: another case of the same word
+        ("Мутная вода", "вода"),
+        ("Dust over the villages", "village"),  # English: plural and singular
+        ("Өзен суы ластанды", "суы"),  # Kazakh: found as written (PostgreSQL has no Kazakh stemmer)
+    ],
+)
+def test_a_word_is_found_in_its_other_forms_where_postgresql_knows_the_language(client, stored, typed):
+    published(stored)
+    published("Noise at night")
+
+    assert listed(client, q=typed)[0] == [stored]
+
+
+@postgresql_only
+def test_a_narrow_word_is_ranked_by_relevance_and_a_broad_word_lists_the_newest_first(client, monkeypatch):
+    published("Dust on the roofs", day=1)  # the word in the title: most relevant, but oldest
+    published("Night noise", text="Some dust.", day=2)
+    published("Smoke", text="Dust too.", day=3)
+
+    monkeypatch.setattr("impacts.search.RANKED_CANDIDATES", 3)
+    assert listed(client, q="dust")[0][0] == "Dust on the roofs"
+
+    monkeypatch.setattr("impacts.search.RANKED_CANDIDATES", 2)  # now more match than are ranked
+    assert listed(client, q="dust")[0] == ["Smoke", "Night noise", "Dust on the roofs"]
+
+
+def test_exports_and_the_api_keep_every_match_of_a_broad_word(client, monkeypatch):
+    monkeypatch.setattr("impacts.search.RANKED_CANDIDATES", 2)
+    for day in range(1, 6):
+        published(f"Dust {day}", day=day)
+    published("Noise")
+
+    api = client.get("/api/reports/", {"q": "dust"}).json()
+    assert api["count"] == 5 and len(api["results"]) == 5
+    csv_text = b"".join(client.get("/en/reports/export.csv", {"q": "dust"}).streaming_content).decode()
+    assert sum(f"Dust {day}" in csv_text for day in range(1, 6)) == 5 and "Noise" not in csv_text
+
+
+# Counting up to a cap --------------------------------------------------------------------------------
+
+
+def test_past_the_cap_the_list_says_more_than_and_counts_no_further(client, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    for day in range(1, 6):
+        published(f"Dust {day}", day=day)
+
+    with CaptureQueriesContext(connection) as queries:
+        titles, text = listed(client, q="dust")
+    assert heading(text) == "More than 3 reports match"
+    assert titles == ["Dust 5", "Dust 4", "Dust 3"]  # the pages reach the first 3 (equal ranks: newest)
+    counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+    assert any("LIMIT 4)" in sql for sql in counts), counts  # the pager reads cap + 1 rows at most
+    assert all(re.search(r"LIMIT \d+\) subquery$", sql) for sql in counts), counts  # no count is unbounded
+
+
+def test_under_the_cap_the_list_gives_the_exact_number(client, monkeypatch):
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    for day in range(1, 4):
+        published(f"Dust {day}", day=day)
+    published("Noise")
+
+    assert heading(listed(client, q="dust")[1]) == "3 reports match"
+    assert heading(listed(client)[1]) == "4 reports match"  # no search: the plain list counts exactly
+
+
+def test_a_search_page_counts_its_matches_once(client):
+    for day in range(1, 4):
+        published(f"Dust {day}", day=day)
+
+    with CaptureQueriesContext(connection) as queries:
+        titles, text = listed(client, q="dust")
+    assert heading(text) == "3 reports match"
+    counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+    assert len(counts) == 1, counts  # deciding whether to rank and paging share one bounded count
