@@ -1,15 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminDateWidget
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ForeignKey, URLField
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from kzcn.admin_site import staff_name
 
 from . import provenance
 from .catalogue_csv import host_name
@@ -35,6 +41,12 @@ HTTPS_URLS = {URLField: {"assume_scheme": "https"}}
 NEW_SOURCE_FIELDS = ["new_source_title", "new_source_publisher", "new_source_published", "new_source_url"]
 # Changing these is not a fact about the project, so it needs no source.
 NOT_FACTS = {"slug", "change_source", *NEW_SOURCE_FIELDS}
+
+
+def staff_by_login(login: str) -> str:
+    """A login name stored in a record (edits, deletions), shown as that person's display name."""
+    user = get_user_model().objects.filter(username=login).first() if login else None
+    return staff_name(user) if user is not None else "—"
 
 
 def model_field(model, name: str):
@@ -222,6 +234,9 @@ class ProjectAdmin(admin.ModelAdmin):
         if not project.edited_fields:
             return _("Nothing yet: every fact is as imported.")
         sources = {source.pk: source for source in project.sources.all()}
+        # Stored by login name; shown by display name (kzcn.admin_site.staff_name), as everywhere in the admin.
+        logins = {edit.get("by", "") for edit in project.edited_fields.values()}
+        editors = {user.get_username(): user for user in get_user_model().objects.filter(username__in=logins)}
         rows = []
         for field, edit in sorted(project.edited_fields.items()):
             source = sources.get(edit.get("source"))
@@ -230,7 +245,7 @@ class ProjectAdmin(admin.ModelAdmin):
             rows.append(
                 (
                     described.verbose_name if described else field,
-                    edit.get("by", ""),
+                    staff_name(editors.get(edit.get("by", ""))),
                     at.strftime("%Y-%m-%d %H:%M UTC") if at else "",
                     source or "—",
                 )
@@ -278,11 +293,22 @@ class ProjectAdmin(admin.ModelAdmin):
 class ImportConflictAdmin(admin.ModelAdmin):
     """Facts where the import file and an editor disagree; the editor's value stays until settled."""
 
-    list_display = ["record_label", "field", "file_value", "editor_value", "edited_by", "edited_at", "detected",
+    list_display = ["record_label", "field", "file_value", "editor_value", "edited_by_name", "edited_at", "detected",
                     "state"]  # fmt: skip
     list_filter = ["state", "model"]
     search_fields = ["record_label", "field"]
-    readonly_fields = [field.name for field in ImportConflict._meta.fields]
+    # Every field, read-only; the staff in it by display name, never by login (kzcn.admin_site.staff_name).
+    readonly_fields = [{"edited_by": "edited_by_name", "settled_by": "settled_by_name"}.get(field.name, field.name)
+                       for field in ImportConflict._meta.fields]  # fmt: skip
+    fields = readonly_fields
+
+    @admin.display(description=_("edited by"))
+    def edited_by_name(self, conflict: ImportConflict) -> str:
+        return staff_by_login(conflict.edited_by)
+
+    @admin.display(description=_("settled by"))
+    def settled_by_name(self, conflict: ImportConflict) -> str:
+        return staff_name(conflict.settled_by) if conflict.settled_by_id else "—"
     actions = ["keep_editors_value", "take_files_value"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -314,9 +340,14 @@ class ImportConflictAdmin(admin.ModelAdmin):
 class ImportDeletionAdmin(admin.ModelAdmin):
     """Imported records editors deleted; deleting an entry here lets the next import restore the record."""
 
-    list_display = ["label", "model", "deleted_by", "deleted_at"]
+    list_display = ["label", "model", "deleted_by_name", "deleted_at"]
     list_filter = ["model"]
-    readonly_fields = ["model", "lookup", "label", "deleted_by", "deleted_at"]
+    readonly_fields = ["model", "lookup", "label", "deleted_by_name", "deleted_at"]
+    fields = readonly_fields
+
+    @admin.display(description=_("deleted by"))
+    def deleted_by_name(self, deletion: ImportDeletion) -> str:
+        return staff_by_login(deletion.deleted_by)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -327,16 +358,72 @@ class SuggestionAdmin(admin.ModelAdmin):
     """Visitors' suggestions: private until accepted. Accepting a correction adds its source to the
     project, so the editor can then change the fact citing it."""
 
-    list_display = ["created", "kind", "project", "project_name", "source_url", "state"]
+    list_display = ["created", "kind", "project", "project_name", "source_url", "attached_document", "state"]
     list_filter = ["state", "kind"]
     search_fields = ["project_name", "details", "source_url", "project__name_en"]
-    readonly_fields = ["kind", "project", "project_name", "details", "source_url", "source_title", "name", "email",
-                       "credit", "created", "reviewed_by", "reviewed_at", "state"]  # fmt: skip
-    fields = [*readonly_fields, "editor_note"]
+    readonly_fields = ["kind", "project", "project_name", "details", "source_url", "source_title",
+                       "document_download", "email", "credit", "created", "reviewed_by_name", "reviewed_at",
+                       "state"]  # fmt: skip
+    # The name is published as typed when credit is asked for: the editor may correct or shorten it
+    # (a phone number typed as a name, a full name where initials will do) before accepting.
+    fields = [*readonly_fields[:7], "name", *readonly_fields[7:], "editor_note"]
     actions = ["accept", "decline"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("reviewed by"))
+    def reviewed_by_name(self, suggestion: Suggestion) -> str:
+        return staff_name(suggestion.reviewed_by) if suggestion.reviewed_by_id else "—"
+
+    @admin.display(description=_("document"))
+    def attached_document(self, suggestion: Suggestion) -> str:
+        return suggestion.document_name or ("—" if not suggestion.document else _("(no name)"))
+
+    @admin.display(description=_("document (private)"))
+    def document_download(self, suggestion: Suggestion) -> str:
+        """Links to the sealed file and its safe copy; the help says it is never published."""
+        if not suggestion.document:
+            return _("No document was attached.")
+        url = reverse("admin:projects_suggestion_document", args=[suggestion.pk, "original"])
+        copy_url = reverse("admin:projects_suggestion_document", args=[suggestion.pk, "copy"])
+        return format_html(
+            '<a href="{}">{}</a> ({}, {}) · <a href="{}">{}</a><br><span class="help">SHA-256 {}</span>'
+            '<div class="help">{}</div>',
+            url, suggestion.document_name or _("(no name)"), suggestion.document_content_type,
+            filesizeformat(suggestion.document_size or 0), copy_url,
+            _("safe copy (re-drawn, without metadata)") if suggestion.document_copy else "",
+            suggestion.document_sha256,
+            _("Kept private: its metadata may name the sender. Accepting the suggestion does not publish "
+              "it; cite a public source for the fact instead."),
+        )  # fmt: skip
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/document/<str:which>/", self.admin_site.admin_view(self.document_view),
+                 name="projects_suggestion_document"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def document_view(self, request: HttpRequest, pk: int, which: str) -> FileResponse:
+        """The sealed document (or its safe copy), as an attachment, to editors and superusers only."""
+        if not request.user.has_perm("projects.change_suggestion"):
+            raise PermissionDenied
+        suggestion = get_object_or_404(Suggestion, pk=pk)
+        stored = {"original": suggestion.document, "copy": suggestion.document_copy}.get(which)
+        if not stored:
+            raise Http404
+        if which == "original":
+            content_type = suggestion.document_content_type or "application/octet-stream"
+        else:
+            content_type = "application/pdf" if stored.name.endswith(".pdf") else "image/jpeg"
+        extension = stored.name.rsplit(".", 1)[-1]
+        response = FileResponse(stored.open("rb"), content_type=content_type, as_attachment=True,
+                                filename=f"suggestion-{suggestion.pk}-{which}.{extension}")
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"
+        return response
 
     def _review(self, request: HttpRequest, queryset, state: str) -> int:
         done = 0
@@ -359,7 +446,8 @@ class SuggestionAdmin(admin.ModelAdmin):
             url=suggestion.source_url,
             defaults={
                 "title": suggestion.source_title,
-                "publisher": host_name(suggestion.source_url),
+                # A valid host name may be longer (253) than the publisher column: cut, never fail.
+                "publisher": host_name(suggestion.source_url)[: Source._meta.get_field("publisher").max_length],
                 "supports": str(_("suggested correction")),
             },
         )

@@ -1,6 +1,9 @@
 """The public form for suggesting a missing project or a correction (no account needed)."""
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Project, Suggestion, SuggestionKind
@@ -12,6 +15,15 @@ class SuggestionForm(forms.ModelForm):
         max_length=1000,
         assume_scheme="https",
         help_text=_("Required: a public page or document that says it."),
+    )
+
+    # Not a model field: the view checks the bytes (impacts.evidence) and seals what it accepts.
+    document = forms.FileField(
+        label=_("A document (optional)"),
+        required=False,
+        allow_empty_file=True,  # the evidence pipeline refuses an empty file with its own message
+        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp,"
+                                                         "image/heic,image/heif,.pdf,.jpg,.jpeg,.png,.webp,.heic"}),
     )
 
     class Meta:
@@ -34,6 +46,10 @@ class SuggestionForm(forms.ModelForm):
         self.fields["project"].queryset = Project.objects.only(*names).ordered_for()  # as the visitor reads
         self.fields["project"].label_from_instance = lambda project: project.name
         self.fields["project"].empty_label = _("— choose the project —")
+        self.fields["document"].help_text = gettext(
+            "A PDF or a photo of the source, if it is not online. Only the editors see it; it is never "
+            "published. One file, up to %(limit)s."
+        ) % {"limit": filesizeformat(settings.KZCN_MAX_FILE_BYTES)}
 
     def clean(self):
         cleaned = super().clean()

@@ -3,6 +3,7 @@
 Every value comes from a cited source; what no source says stays empty (null / blank).
 """
 
+import uuid
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -12,9 +13,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from impacts.storage import get_sealed_storage
 
 PROGRAMME_PROJECT_COUNT = 52  # the 2015 programme as reported in July 2022 (see ProgrammeFigure)
 
@@ -672,6 +675,12 @@ class SuggestionState(models.TextChoices):
     DECLINED = "declined", _("declined")
 
 
+def suggestion_document_name(instance, filename: str) -> str:
+    """A random name in its own folder; the sender's file name is kept only as sanitised text."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"suggestions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
 class Suggestion(models.Model):
     """A visitor's proposal (a missing project or a correction), private until an editor accepts it.
 
@@ -691,6 +700,18 @@ class Suggestion(models.Model):
     name = models.CharField(_("your name"), max_length=100, blank=True)
     email = models.EmailField(_("your e-mail"), blank=True)
     credit = models.BooleanField(_("credit me by name if it is accepted"), default=False)
+    # An optional document, accepted by content like report evidence; sealed, never published (its
+    # metadata may name the suggester). The editor downloads it through the admin only.
+    document = models.FileField(
+        _("document as sent"), upload_to=suggestion_document_name, storage=get_sealed_storage, blank=True
+    )
+    document_copy = models.FileField(
+        _("document, safe copy"), upload_to=suggestion_document_name, storage=get_sealed_storage, blank=True
+    )  # the re-drawn PDF or re-encoded photo, metadata-free: safe to open
+    document_name = models.CharField(_("document's file name as sent"), max_length=200, blank=True)
+    document_sha256 = models.CharField(_("SHA-256 of the document"), max_length=64, blank=True)
+    document_content_type = models.CharField(_("document's type (sniffed)"), max_length=60, blank=True)
+    document_size = models.PositiveIntegerField(_("document's size in bytes"), null=True, blank=True)
     submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     state = models.CharField(
         _("state"), max_length=10, choices=SuggestionState.choices, default=SuggestionState.NEW, db_index=True
@@ -710,6 +731,24 @@ class Suggestion(models.Model):
     def __str__(self) -> str:
         subject = self.project.name_en if self.project else self.project_name
         return f"{self.get_kind_display()}: {subject}"
+
+    def attach_document(self, prepared) -> None:
+        """Seal an accepted upload (an impacts.evidence.PreparedEvidence) and its safe copy; call save() after."""
+        from django.core.files.base import ContentFile, File
+
+        prepared.original.seek(0)
+        self.document.save(f"original.{prepared.original_extension}", File(prepared.original), save=False)
+        self.document_copy.save(f"copy.{prepared.public_extension}", ContentFile(prepared.public_bytes), save=False)
+        self.document_name = prepared.original_name
+        self.document_sha256 = prepared.sha256
+        self.document_content_type = prepared.content_type
+        self.document_size = prepared.size
+
+    def delete_document_files(self) -> None:
+        """Remove the sealed files (a save that failed must leave nothing behind)."""
+        for stored in (self.document, self.document_copy):
+            if stored:
+                stored.storage.delete(stored.name)
 
     @property
     def public_credit(self) -> str:

@@ -1,16 +1,18 @@
 import sys
 
 from django.core.paginator import Paginator
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.views.decorators.http import require_http_methods
 
 from impacts import abuse
+from impacts.evidence import PreparedEvidence
 from impacts.exports import spreadsheet_lines
+from kzcn.freshness import public_page
 
-from . import timeline
+from . import suggested_document, timeline
 from .coverage import programme_coverage
 from .filters import ProjectFilter
 from .forms import SuggestionForm
@@ -43,6 +45,7 @@ def status_comparison(status_counts: dict[str, int], figures: dict[str, Programm
     return comparison
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     figures = ProgrammeFigure.objects.by_key()
     status_counts = Project.objects.count_by("status")
@@ -72,6 +75,7 @@ def latest_published_reports(count: int = 5) -> list:
     return list(ImpactReport.objects.published().select_related("project").order_by("-published_at", "-pk")[:count])
 
 
+@public_page
 def project_list(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.prefetch_related("parties__company").ordered_for()
     filterset = ProjectFilter(request.GET, queryset=projects)
@@ -86,6 +90,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/project_list.html", context)
 
 
+@public_page
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = get_object_or_404(Project.objects.with_related(), slug=slug)
     sources = project.numbered_sources()
@@ -108,6 +113,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
 TIMELINE_COLUMNS = ["date", "kind", "summary", "place", "minutes_url", "source_title", "source_url", "report_url"]
 
 
+@public_page
 def project_timeline_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse:
     """The project's timeline (one kind with ?kind=) as CSV, every cell safe for spreadsheets."""
     project = get_object_or_404(Project, slug=slug)
@@ -149,21 +155,54 @@ def suggest(request: HttpRequest) -> HttpResponse:
     if abuse.honeypot_filled(request.POST) or token is None:
         problem = abuse.UNREADABLE_TOKEN
     problem = problem or token.problem()
-    form = SuggestionForm(request.POST)
-    if problem is None and form.is_valid():
-        if not Suggestion.objects.filter(submission_key=token.submission_key).exists():
-            suggestion = form.save(commit=False)
-            suggestion.submission_key = token.submission_key
-            suggestion.save()
-        return redirect("projects:suggestion_sent")
-    if problem:
+    form = SuggestionForm(request.POST, request.FILES)
+    form_key = token.submission_key if token else ""
+    if problem is None:
+        if form.is_valid() and Suggestion.objects.filter(submission_key=form_key).exists():
+            return redirect("projects:suggestion_sent")  # a double tap: one suggestion, same thanks
+        document = suggested_document.attached(request.FILES.get("document"), request.POST, form_key)
+        if document.error:
+            form.add_error("document", document.error)
+        if form.is_valid():
+            _save_suggestion(form, form_key, document.prepared)
+            document.sealed()
+            return redirect("projects:suggestion_sent")
+        kept = document.keep_for_retry(form_key)
+    else:
         form.add_error(None, problem)
-    return _suggest_page(request, form, token.for_retry() if token else abuse.new_form_token(), status=400)
+        kept = suggested_document.posted_kept(request.POST, form_key)  # carried over, not opened
+    # Refused before any check, a newly chosen file is not kept: the page says to choose it again.
+    document_dropped = problem is not None and bool(request.FILES.get("document"))
+    return _suggest_page(request, form, token.for_retry() if token else abuse.new_form_token(), status=400,
+                         kept_document=kept, document_dropped=document_dropped)
 
 
-def _suggest_page(request: HttpRequest, form: SuggestionForm, signed_token: str, status: int = 200) -> HttpResponse:
+def _save_suggestion(form: SuggestionForm, submission_key: str, document: PreparedEvidence | None) -> None:
+    suggestion = form.save(commit=False)
+    suggestion.submission_key = submission_key
+    if document is not None:
+        suggestion.attach_document(document)
+    try:
+        with transaction.atomic():
+            suggestion.save()
+    except IntegrityError:
+        suggestion.delete_document_files()
+        # The same form's other post (a double tap) saved it meanwhile: one suggestion, same thanks.
+        if not Suggestion.objects.filter(submission_key=submission_key).exists():
+            raise
+    except BaseException:
+        suggestion.delete_document_files()  # no sealed file without its row
+        raise
+
+
+def _suggest_page(request: HttpRequest, form: SuggestionForm, signed_token: str, status: int = 200,
+                  kept_document=None, document_dropped: bool = False) -> HttpResponse:
     context = {
         "form": form,
+        "kept_document": kept_document,
+        "kept_document_name": suggested_document.KEPT_FIELD,
+        "remove_kept_document_name": suggested_document.REMOVE_FIELD,
+        "document_dropped": document_dropped,
         "timestamp": signed_token,
         "honeypot_name": abuse.HONEYPOT_FIELD,
         "timestamp_name": abuse.TIMESTAMP_FIELD,

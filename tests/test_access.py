@@ -145,6 +145,7 @@ def world(moderator, senior_moderator, editor, django_user_model) -> World:
         "projects/suggestion": Suggestion.objects.create(
             kind="correction", project=project, details="d", source_url="https://example.org/s",
             email="suggester@example.org",
+            document=SimpleUploadedFile("original.pdf", evidence_files.pdf_bytes()),  # sealed, editors only
         ).pk,
         "impacts/impactreport": unpublished.pk,
         "impacts/reporterrequest": request.pk,
@@ -367,6 +368,11 @@ TABLE: dict[str, tuple] = {
         change=CATALOGUE_EDIT,
         delete=SUPERUSER_ONLY,
         history=CATALOGUE_EDIT,
+    ),
+    # A suggestion's sealed document (and its safe copy): editors and superusers only.
+    f"{A}projects/suggestion/<int:pk>/document/<str:which>/": (
+        lambda w: f"/{A}projects/suggestion/{w.objects['projects/suggestion']}/document/original/",
+        CATALOGUE_EDIT,
     ),
     # Reports: moderators and seniors, never editors; nobody adds or deletes (the record stays).
     **_model_rows(

@@ -13,6 +13,7 @@ from django.urls import translate_url
 from playwright.sync_api import expect
 
 from projects.models import ImportConflict, Project, Suggestion
+from tests import evidence_files
 
 pytestmark = pytest.mark.browser
 
@@ -105,6 +106,9 @@ def test_a_visitors_suggestion_reaches_the_editors_queue_and_is_not_public_befor
     page.fill("#id_name", "Айгерім")
     page.fill("#id_email", "aigerim@example.org")
     page.check("#id_credit")
+    # The akimat's answer is a scanned letter, not online: the visitor attaches it from the phone.
+    page.set_input_files("#id_document", files=[{"name": "akimat-zhauap.pdf", "mimeType": "application/pdf",
+                                                 "buffer": evidence_files.pdf_bytes()}])
     page.locator("form.suggestion-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/kk/projects/suggest/sent/$"))
     assert Suggestion.objects.get().state == "new"
@@ -118,6 +122,7 @@ def test_a_visitors_suggestion_reaches_the_editors_queue_and_is_not_public_befor
         sign_in(editor_page, site, "editor")
         editor_page.goto(f"{site}/admin/projects/suggestion/")
         expect(editor_page.locator("#result_list")).to_contain_text("https://example.org/shelek-cost")
+        expect(editor_page.locator("#result_list .field-attached_document")).to_have_text("akimat-zhauap.pdf")
         editor_page.locator("#result_list input[name=_selected_action]").first.check()
         editor_page.select_option("select[name=action]", "accept")
         editor_page.locator("button[name=index]").click()
@@ -128,3 +133,4 @@ def test_a_visitors_suggestion_reaches_the_editors_queue_and_is_not_public_befor
     page.goto(kazakh_page)
     expect(page.locator("main")).to_contain_text("Айгерім")
     expect(page.locator("main")).not_to_contain_text("aigerim@example.org")
+    expect(page.locator("main")).not_to_contain_text("akimat-zhauap")  # the document stays private
