@@ -147,6 +147,14 @@ class AdminSite(admin.AdminSite):
         return declared
 
 
+def staff_name(user) -> str:
+    """How a staff member is shown to other staff (history pages, edit records): the full name, or a
+    neutral label with the account number; never the login name, which is half of what a sign-in needs."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or _("Staff member #%(number)d") % {"number": user.pk}
+
+
 def is_trusted_staff(request: HttpRequest) -> bool:
     """True when the user may use staff powers outside the admin too (same rule as the admin)."""
     return admin.site.has_permission(request)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.templatetags.static import static
 from django.urls import get_script_prefix, translate_url
 from django.utils import translation
@@ -60,3 +61,19 @@ def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(static("favicon.svg"))
     patch_cache_control(response, public=True, max_age=86400)
     return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, except that a form sent to an address without a language keeps its data.
+
+    A page served before the language moved into the address (an open tab, a browser's cached copy)
+    still posts to /report/ or /projects/suggest/. Django redirects with 302, which browsers follow
+    with a GET: the typed report would be lost. A 307 makes the browser send the same form again to
+    the prefixed address. Safe methods keep the 302.
+    """
+
+    def process_response(self, request, response):
+        answer = super().process_response(request, response)
+        if answer is not response and answer.status_code == 302 and request.method not in ("GET", "HEAD"):
+            answer.status_code = 307
+        return answer
