@@ -222,7 +222,7 @@ class Client:
         return response.status, response.getheader("Location", ""), content.decode("utf-8", "replace")
 
     def send_report(self, marker: str, seed: int, with_pdf: bool) -> tuple[int, str]:
-        status, _, page = self.request("form", "GET", "/report/")
+        status, _, page = self.request("form", "GET", "/en/report/")
         if status != 200:
             return status, ""
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
@@ -251,7 +251,7 @@ class Client:
         if with_pdf:
             files.append(("files", "lab.pdf", pdf_bytes(), "application/pdf"))
         body, content_type = multipart(fields, files)
-        status, location, page = self.request("post", "POST", "/report/", body, content_type)
+        status, location, page = self.request("post", "POST", "/en/report/", body, content_type)
         return status, page
 
 
@@ -306,7 +306,7 @@ def load_run(port: int, reports: int, clients: int) -> tuple[Results, list[str],
                         accepted.append(marker)
                 elif status != 503:
                     errors.append(f"post {seed}: {status} {page[:300]!r}")
-                client.request("list", "GET", "/reports/")
+                client.request("list", "GET", "/en/reports/")
                 client.request("list", "GET", "/projects/")
             except Exception as error:  # noqa: BLE001 - a broken connection is a result, not a crash
                 errors.append(f"client {number}: {error!r}")
@@ -366,7 +366,7 @@ def rate_limit_run(env: dict, var_dir: Path, workers: int, limit: int = 5, attem
             outcomes.append("accepted" if status == 302 else "refused" if RATE_MESSAGE in page else str(status))
     finally:
         server.stop()
-    pids = {line.split()[0] for line in log.read_text().splitlines() if " POST /report/" in line}
+    pids = {line.split()[0] for line in log.read_text().splitlines() if " POST /en/report/" in line}
     print(f"  rate limit {limit}/window: {Counter(outcomes)} over {len(pids)} gunicorn worker(s)")
     problems = []
     if outcomes != ["accepted"] * limit + ["refused"] * (attempts - limit):
