@@ -1,0 +1,8 @@
+# Placeholder in the chain; its owner fills in the operations.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("impacts", "0012_evidence_fingerprints")]
+
+    operations = []
