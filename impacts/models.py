@@ -237,6 +237,14 @@ class ImpactReport(models.Model):
     def is_public(self) -> bool:
         return self.status == Status.PUBLISHED
 
+    def changes_public_pages(self) -> bool:
+        """Whether writing this report (or a row of it) can change what the public sees (kzcn.freshness).
+
+        Published now, or published when loaded (a withdrawal saved through this instance). A new
+        submission and a moderator's edits before publication change no public page.
+        """
+        return self.status == Status.PUBLISHED or getattr(self, "_loaded_status", None) == Status.PUBLISHED
+
     @property
     def site_label(self) -> str:
         return str(self.project) if self.project_id else self.site_name
@@ -430,6 +438,11 @@ class ReportTransition(models.Model):
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
         ordering = ["created", "id"]
+
+    def changes_public_pages(self) -> bool:
+        """A step into or out of publication changes the public pages; the workflow moves the
+        status with an UPDATE, so this row is the write that says so (kzcn.freshness)."""
+        return Status.PUBLISHED in (self.from_status, self.to_status)
 
     def __str__(self) -> str:
         # Shown in the admin (inline rows, the action log): the statuses in the reader's language.

@@ -1,7 +1,7 @@
 """How fresh the public side is: one site version, HTTP validators from it, and summaries kept per version.
 
-The site version is a timestamp kept in the cache. It moves whenever anything in the ``impacts`` or
-``projects`` apps is written or deleted (a report published, withdrawn or edited, its categories,
+The site version is a timestamp kept in the cache. It moves whenever something the public can see in
+the ``impacts`` or ``projects`` apps is written or deleted (a report published, withdrawn or edited, its categories,
 evidence or translations, a project, its sources or parties, a programme figure, ...): right away
 and again once the transaction commits, so a page rendered between the write and the commit cannot
 keep the new version.
@@ -10,7 +10,9 @@ Why a version in the cache rather than the newest timestamp of the rows a page s
 takes a report *out* of the published set, so ``max(published_at, updated)`` over published reports
 can go backwards; a deletion leaves no timestamp at all; and the public pages draw on a dozen
 tables, which would be a dozen ``max()`` queries on every request instead of one cache read. The
-price: any write in those apps (a new submission too) makes every page render once more.
+price: a write that the public sees makes every page render once more; writes the public cannot
+see (a new submission, its files, moderation before publication) leave the version alone
+(`changes_public_pages`).
 
 Two rules keep a copy from outliving what it shows:
 - the version expires after ``KZCN_SITE_VERSION_SECONDS``: if a bump was lost while the cache was
@@ -82,8 +84,30 @@ def _bump() -> None:
         log.warning("cache unavailable: site version not moved; copies may be stale until it expires")
 
 
-def _on_write(sender, **kwargs) -> None:
-    if sender._meta.app_label in WATCHED_APPS:
+def changes_public_pages(instance) -> bool:
+    """Whether writing `instance` can change a public page.
+
+    A row that says so itself (`changes_public_pages()`) is asked; so is the report a row belongs
+    to (its evidence, categories, translations, messages, links); anything else in the watched apps
+    is assumed to. So a new submission, its files and e-mails, and a moderator's work before
+    publication leave every shared copy valid, while publishing, withdrawing and editing what is
+    published move the version.
+    """
+    if hasattr(type(instance), "instance_type"):
+        # django-simple-history's record of a row: the row's own write has already been judged.
+        return False
+    own = getattr(instance, "changes_public_pages", None)
+    if own is not None:
+        return own()
+    report = getattr(type(instance), "report", None) and getattr(instance, "report", None)
+    owner = getattr(report, "changes_public_pages", None)
+    if owner is not None:
+        return owner()
+    return True
+
+
+def _on_write(sender, instance=None, **kwargs) -> None:
+    if sender._meta.app_label in WATCHED_APPS and (instance is None or changes_public_pages(instance)):
         site_changed()
 
 

@@ -160,6 +160,22 @@ def test_after_an_editor_changes_a_project_its_page_is_sent_again(client, site):
     assert "Shymkent Refinery (PetroKazakhstan)" in content(again)
 
 
+def test_what_the_public_cannot_see_leaves_every_copy_valid(client, site, moderator, senior_moderator):
+    # A busy report form must not empty the caches: a new submission, its categories and files, the
+    # tracking link and the moderator's work before publication are not on any public page.
+    project, report = site
+    pages = {url: client.get(url) for url in public_urls(project, report)}
+    before = site_version()
+    newcomer = make_report(project=project, region="kyzylorda", title="Oil on the river", categories=["water"])
+    newcomer.public_title = "Oil on the river (edited)"
+    newcomer.save()
+    workflow.apply(newcomer, "start_review", by=moderator)
+    workflow.apply(newcomer, "reject", by=moderator, message="Not about a project site.")
+    assert site_version() == before
+    for url, first in pages.items():
+        assert client.get(url, **validators(first)).status_code == 304, url
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_change_moves_the_validator_again_once_it_is_committed(site):
     # Another worker may draw a page between the write and the commit, from the old rows: it must
