@@ -6,12 +6,16 @@ credentials in the answer).
 """
 
 import logging
+import time
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import connection
+from django.dispatch import receiver
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -35,8 +39,29 @@ def _cache() -> None:
         cache.delete(key)
 
 
+# When each storage last passed its round trip, in this process. A write, a read and a delete cost
+# three requests on S3: a monitor polling every few seconds would pay for them on every poll, so a
+# success is trusted for KZCN_HEALTH_STORAGE_SECONDS; a failure is never remembered.
+_storage_passed: dict[str, float] = {}
+
+
+@receiver(setting_changed)
+def _forget_storage_results(setting, **kwargs) -> None:
+    # Other storages (tests, override_settings) are new storages: check them afresh.
+    if setting in ("STORAGES", "KZCN_HEALTH_STORAGE_SECONDS"):
+        _storage_passed.clear()
+
+
+def _storage_seconds() -> int:
+    return getattr(settings, "KZCN_HEALTH_STORAGE_SECONDS", 60)
+
+
 def _storage(alias: str):
     def check() -> None:
+        passed = _storage_passed.get(alias)
+        if passed is not None and time.monotonic() - passed < _storage_seconds():
+            return
+        _storage_passed.pop(alias, None)
         storage = storages[alias]
         name = storage.save(f"healthz/{uuid.uuid4().hex}.txt", ContentFile(b"ok"))
         try:
@@ -45,6 +70,7 @@ def _storage(alias: str):
                     raise RuntimeError("the storage did not return what was written")
         finally:
             storage.delete(name)
+        _storage_passed[alias] = time.monotonic()
 
     return check
 

@@ -39,6 +39,34 @@ def test_broken_sealed_storage_fails_with_503_and_no_details(client, monkeypatch
     assert "Permission" not in response.content.decode() and str(settings.SEALED_ROOT) not in response.content.decode()
 
 
+def test_a_monitor_polling_often_costs_one_storage_round_trip_a_minute(client, monkeypatch, settings):
+    # On S3 a round trip is three paid requests; a success is trusted for a while, a failure never.
+    saves = []
+    real_save = storages["sealed"].save
+    monkeypatch.setattr(storages["sealed"], "save", lambda *a, **k: saves.append(1) or real_save(*a, **k))
+    for _ in range(5):
+        assert client.get(reverse("healthz")).status_code == 200
+    assert len(saves) == 1
+
+    from kzcn import health
+
+    monkeypatch.setattr(health.time, "monotonic", lambda: 10**9)
+    assert client.get(reverse("healthz")).status_code == 200
+    assert len(saves) == 2
+
+
+def test_a_storage_that_fails_after_passing_is_reported_once_the_trust_runs_out(client, monkeypatch, settings):
+    settings.KZCN_HEALTH_STORAGE_SECONDS = 0
+    assert client.get(reverse("healthz")).status_code == 200
+
+    def broken_save(*args, **kwargs):
+        raise PermissionError("denied")
+
+    monkeypatch.setattr(storages["sealed"], "save", broken_save)
+    assert client.get(reverse("healthz")).status_code == 503
+    assert client.get(reverse("healthz")).status_code == 503
+
+
 def test_broken_cache_fails(client, monkeypatch):
     from django.core.cache import cache
 
