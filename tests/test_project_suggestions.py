@@ -358,6 +358,16 @@ def test_a_form_sent_twice_with_a_document_keeps_one_copy(client, plant, setting
     assert len(files_under(settings.SEALED_ROOT)) == 2  # the original and its safe copy, once
 
 
+def test_deleting_a_suggestion_removes_its_sealed_document(client, plant, settings, django_capture_on_commit_callbacks):
+    client.post(URL, with_document(suggestion_data(plant), evidence_files.pdf_bytes()))
+    assert len(files_under(settings.SEALED_ROOT)) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Suggestion.objects.all().delete()  # a bulk delete, as the admin's action does
+
+    assert files_under(settings.SEALED_ROOT) == []
+
+
 def test_nothing_of_the_document_is_public_even_once_accepted(client, plant, editor, settings):
     client.post(URL, with_document(suggestion_data(plant), evidence_files.pdf_bytes()))
     suggestion = Suggestion.objects.get()
