@@ -1,70 +1,353 @@
-"""Benchmark of the public pages at 1,000 and 100,000 published reports.
+"""`make bench`: the public pages as visitors feel them, at 1,000 and 100,000 published reports.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kzcn_bench .venv/bin/python bench/public_pages.py
-    make bench            # the same, on PostgreSQL by default
+    make bench                  # about 8 minutes on an idle machine; exit status 1 when a goal is missed
+    .venv/bin/python bench/public_pages.py --sizes 1000 --seconds 2      # a quick look
 
-For each size it seeds synthetic published reports (bulk_create, in batches), then serves the site
-in this process through django.test.Client (the whole middleware stack, no network) and prints the
-median latency of the list, a filtered list, a search, a project page, the GeoJSON export and the
-JSON API, each divided by the median of a trivial view served the same way. The peak memory of a
-full CSV export is measured in a child process (tracemalloc peak and growth of the resident set).
-
-``--common-word``/``--rare-word`` choose the words of the two searches (a word in about half the
-reports and one in about 2%); ``--only search`` measures only the pages whose name starts with
-"search" (and skips the CSV export), for a short run.
-
-Safety: when the database is named ``kzcn_bench`` (or ``kzcn_bench_…``) the script owns it: it creates it afresh and
-drops it at the end (``--keep`` keeps it). Any other database is used only if it holds no reports
-but synthetic ones (reference ``BENCH-…``), unless ``--force``. Without DATABASE_URL, a throw-away
-SQLite file under var/ is used.
+What it does, on 127.0.0.1 only:
+1. Recreates the PostgreSQL database ``kzcn_bench`` (BENCH_DATABASE_URL; the name must start with
+   kzcn_bench, which the script owns and drops at the end unless --keep), migrates it, loads the
+   catalogue and flushes its Redis database (BENCH_CACHE_URL, db 7 by default).
+2. For each size, adds synthetic published reports (bench/synthetic_reports.py: "water" in 57% of
+   them, "cyanide" in 2%), VACUUM ANALYZE, flushes Redis (a new site version: no stale copy or
+   summary), and starts gunicorn as in production (DJANGO_DEBUG=0, 2 sync workers, Redis cache) with
+   bench.settings, which only adds the yardstick page (bench/urls.py).
+3. Every public page (`pages()` below; MEASURED_ROUTES and NOT_MEASURED account for every route of
+   impacts/urls.py and projects/urls.py, as tests/test_bench_harness.py checks) is fetched once (its
+   status, its bytes and its validators), then loaded by `wrk` with 4 connections for a fixed time:
+   cold (no validators), and cached (If-None-Match/If-Modified-Since from the first answer, expecting
+   304). Requests carry `X-Forwarded-Proto: https` and a client address per request, as from nginx.
+4. At the largest size, the full CSV and GeoJSON exports once each: time, bytes and the gunicorn
+   workers' peak resident memory.
+5. Prints the table (p50/p95 per size, growth, × baseline, req/s, bytes) and the goals of issue 16
+   with PASS/FAIL (bench/goals.py), and the machine's load average at the start and the end.
 """
 
+from __future__ import annotations
+
 import argparse
+import gzip
+import html
 import os
 import random
-import resource
-import statistics
-import subprocess
+import re
 import sys
+import tempfile
 import time
-from datetime import date, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import goals, synthetic_reports, wrk  # noqa: E402 (after the path above, when run as a script)
+from bench.goals import BASELINE, LIST_PAGE, STATIC_FILE, PageResult  # noqa: E402
+
 OWN_DATABASE = "kzcn_bench"
-SYNTHETIC_PREFIX = "BENCH-"
-BATCH = 5000
-
-WORDS = (
-    "dust smoke water river lake well pipe field village school road truck night morning wind smell "
-    "cement plant kiln ash waste dump fish animals cattle grass trees garden children cough eyes "
-    "noise vibration workers fence gate tank spill oil black white grey yellow canal steppe houses "
-    "roof windows wells drinking irrigation crops harvest flood dry sand chimney flare gas factory "
-    "пыль вода река дым запах завод село дети кашель шум ночью утром скот трава колодец отходы "
-    "шаң су өзен түтін иіс зауыт ауыл балалар жөтел шу түнде малы шөп құдық қалдықтар"
-).split()
-RARE_WORD = "cyanide"  # in about 2% of the reports: a realistic, selective search
+DEFAULT_DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{OWN_DATABASE}"
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/7"  # a spare database: 0 is production's, 5 the load test's, 12-13 tests'
+HOST = "127.0.0.1"
+# As nginx (kzcn/deploy/nginx.conf) forwards every request: TLS ended there, so no HTTPS redirect.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+LANGUAGE = "en"
+DEEP_STEPS = 20  # how many "Next" links to follow for a deep page when the list has no page numbers
+DEEP_LABEL = f"{DEEP_STEPS} links on, or 90% down"
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
-    parser.add_argument("--requests", type=int, default=30, help="requests per page (fewer if a page is slow)")
-    parser.add_argument("--budget", type=float, default=20.0, help="seconds per page at most (at least 3 requests)")
-    parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (much slower)")
-    parser.add_argument("--common-word", default="water", help="a word in about half the reports")
-    parser.add_argument("--rare-word", default=RARE_WORD, help="a word in about 2%% of the reports")
-    parser.add_argument("--only", default="", help="measure only the pages whose name starts with this")
-    parser.add_argument("--force", action="store_true", help="use a database that holds real reports")
+    # Whole seconds: wrk takes no fractions.
+    parser.add_argument("--seconds", type=int, default=3, help="wrk's run per page, cold")
+    parser.add_argument("--cached-seconds", type=int, default=2, help="wrk's run per page, cached")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--only", default="", help="measure only the pages whose label contains this")
     parser.add_argument("--keep", action="store_true", help="keep the kzcn_bench database afterwards")
-    parser.add_argument("--csv-only", action="store_true", help="measure only the CSV export's memory")
-    parser.add_argument("--csv-memory", action="store_true", help=argparse.SUPPRESS)  # the child process
-    return parser.parse_args()
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the searches at the largest size")
+    return parser.parse_args(argv)
 
 
-# The database -------------------------------------------------------------------------------------
+# The pages ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to load: its label in the table, the route that serves it, and its path."""
+
+    label: str
+    route: str
+    path: str
+    cacheable: bool = True
+    map_data: bool = False
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The rows and links the pages need, found in the data and in the pages themselves."""
+
+    report_reference: str
+    project_slug: str
+    region: str
+    static_path: str
+    older_path: str = ""
+    deep_path: str = ""
+    map_data_paths: tuple[tuple[str, str], ...] = ()  # (view, path)
+
+
+# Every route of impacts/urls.py and projects/urls.py is either measured (here, with the label of
+# its rows) or listed in NOT_MEASURED with the reason. A new public page must be added to one of them.
+MEASURED_ROUTES = {
+    "projects:home": "home",
+    "projects:project_list": "projects",
+    "projects:project_detail": "project page",
+    "projects:project_timeline_csv": "project timeline CSV",
+    "projects:suggest": "suggest a project (form)",
+    "impacts:report_list": LIST_PAGE,
+    "impacts:report_detail": "report page",
+    "impacts:report_create": "report form",
+    "impacts:track_lost": "lost tracking link (form)",
+    "impacts:map": "/map/",
+    "impacts:map_points": "map data (three views)",
+    "impacts:report_place": "report form: place of a pin",
+    "impacts:report_nearby": "report form: reports nearby",
+    "impacts:stats": "/stats/",
+    "impacts:feed": "Atom feed",
+    "impacts:project_feed": "project feed",
+    "impacts:region_feed": "region feed",
+    "impacts:report_export_csv": "full CSV export (once, largest size)",
+    "impacts:report_export_geojson": "full GeoJSON export (once, largest size)",
+}
+NOT_MEASURED = {
+    "impacts:track": "private: a reporter's own page behind a secret token",
+    "impacts:report_sent": "shown once to the reporter after their own POST",
+    "projects:suggestion_sent": "shown once after the visitor's own POST",
+    "impacts:evidence_file": "the synthetic reports carry no files; files are sent with their own validators",
+    "impacts:evidence_record": "the synthetic reports carry no files (a file's public record)",
+}
+
+
+def pages(targets: Targets) -> list[Page]:
+    """Every page the benchmark loads, in the order of the table."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(LANGUAGE):
+        report_list = reverse("impacts:report_list")
+        slug = {"slug": targets.project_slug}
+        listed = [
+            Page(BASELINE, "bench_baseline", reverse("bench_baseline"), cacheable=False),
+            Page(STATIC_FILE, "static", targets.static_path, cacheable=False),
+            Page("home", "projects:home", reverse("projects:home")),
+            Page("projects", "projects:project_list", reverse("projects:project_list")),
+            Page("project page", "projects:project_detail", reverse("projects:project_detail", kwargs=slug)),
+            Page(
+                "project timeline CSV",
+                "projects:project_timeline_csv",
+                reverse("projects:project_timeline_csv", kwargs=slug),
+            ),
+            Page(LIST_PAGE, "impacts:report_list", report_list),
+            Page(
+                f"search common ({synthetic_reports.COMMON_WORD!r}, 57%)",
+                "impacts:report_list",
+                f"{report_list}?q={synthetic_reports.COMMON_WORD}",
+            ),
+            Page(
+                f"search rare ({synthetic_reports.RARE_WORD!r}, 2%)",
+                "impacts:report_list",
+                f"{report_list}?q={synthetic_reports.RARE_WORD}",
+            ),
+            Page(
+                "filtered list",
+                "impacts:report_list",
+                f"{report_list}?category=water&region={targets.region}&observed_from=2021-01-01",
+            ),
+            Page(
+                "report page",
+                "impacts:report_detail",
+                reverse("impacts:report_detail", kwargs={"reference": targets.report_reference}),
+            ),
+            Page("/map/", "impacts:map", reverse("impacts:map")),
+            Page("/stats/", "impacts:stats", reverse("impacts:stats")),
+            Page("Atom feed", "impacts:feed", reverse("impacts:feed")),
+            Page("project feed", "impacts:project_feed", reverse("impacts:project_feed", kwargs=slug)),
+            Page(
+                "region feed", "impacts:region_feed", reverse("impacts:region_feed", kwargs={"region": targets.region})
+            ),
+            Page("API list", "report-list", "/api/reports/"),
+            Page("report form", "impacts:report_create", reverse("impacts:report_create"), cacheable=False),
+            Page("lost tracking link (form)", "impacts:track_lost", reverse("impacts:track_lost"), cacheable=False),
+            Page("suggest a project (form)", "projects:suggest", reverse("projects:suggest"), cacheable=False),
+            # The report form's lookups for a pin: answers per pin, no validators (the place is
+            # cached for a day by max-age alone).
+            Page(
+                "report form: place of a pin",
+                "impacts:report_place",
+                f"{reverse('impacts:report_place')}?lat=51.72&lon=75.32",
+                cacheable=False,
+            ),
+            Page(
+                "report form: reports nearby",
+                "impacts:report_nearby",
+                f"{reverse('impacts:report_nearby')}?lat=51.72&lon=75.32&category=water",
+                cacheable=False,
+            ),
+        ]
+    after_list = listed.index(next(p for p in listed if p.label == LIST_PAGE)) + 1
+    listed[after_list:after_list] = [
+        *(
+            [Page("list, next page (its link)", "impacts:report_list", targets.older_path)]
+            if targets.older_path
+            else []
+        ),
+        *(
+            [Page(f"list, deep page ({DEEP_LABEL})", "impacts:report_list", targets.deep_path)]
+            if targets.deep_path
+            else []
+        ),
+        Page("list, old ?page=2500 link", "impacts:report_list", f"{report_list}?page=2500"),
+    ]
+    after_map = listed.index(next(p for p in listed if p.label == "/map/")) + 1
+    listed[after_map:after_map] = [
+        Page(f"map data, {view}", "impacts:map_points", path, map_data=True) for view, path in targets.map_data_paths
+    ]
+    return listed
+
+
+# Links found in the pages ---------------------------------------------------------------------------
+
+ANCHOR = re.compile(r"<a\s([^>]*)>(.*?)</a>", re.S | re.I)
+HREF = re.compile(r'href="([^"]*)"')
+
+
+def next_link(page_html: str) -> str:
+    """The list's link to the next (older) page: rel="next", else a link reading "Older" or "Next"."""
+    candidates = []
+    for attributes, text in ANCHOR.findall(page_html):
+        href = HREF.search(attributes)
+        if not href:
+            continue
+        label = re.sub(r"<[^>]+>|\s+", " ", text).strip().lower()
+        if re.search(r'\brel="[^"]*\bnext\b', attributes):
+            return html.unescape(href.group(1))
+        if label.startswith(("older", "next")):
+            candidates.append(html.unescape(href.group(1)))
+    return candidates[0] if candidates else ""
+
+
+def page_numbers(page_html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'href="[^"]*[?&](?:amp;)?page=(\d+)', page_html)]
+
+
+def with_query(path: str, current: str, **changes: str) -> str:
+    """`path` (possibly only "?…") made absolute against `current`, with query values changed."""
+    parts = urlsplit(path)
+    base = urlsplit(current)
+    query = dict(parse_qsl(parts.query))
+    query.update(changes)
+    return urlunsplit(("", "", parts.path or base.path, urlencode(query), ""))
+
+
+KAZAKHSTAN = (46.5, 40.5, 87.5, 55.5)  # west, south, east, north: where static/js/map.js opens
+# The views the map's script asks for (zoom, share of the opening view): the whole country as it
+# opens on a desktop, a region, a town.
+MAP_VIEWS = (("country, zoom 5", 5, 1.0), ("region, zoom 8", 8, 1 / 8), ("town, zoom 12", 12, 1 / 128))
+
+
+def map_attribute(map_html: str, name: str) -> str:
+    found = re.search(rf'\sdata-{name}="([^"]*)"', map_html)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def map_data_paths(map_html: str) -> tuple[tuple[str, str], ...]:
+    """The requests the map page's script makes for its reports, one per view (MAP_VIEWS): its
+    data-points-url with ?zoom=&bbox= as static/js/map.js adds them. An older map that fetched one
+    GeoJSON document (data-geojson-url) has that one."""
+    points = map_attribute(map_html, "points-url")
+    if not points:
+        geojson = map_attribute(map_html, "geojson-url")
+        return (("the GeoJSON it fetches", geojson),) if geojson else ()
+    bounds = [float(v) for v in map_attribute(map_html, "bounds").split(",") if v.strip()] or list(KAZAKHSTAN)
+    west, south, east, north = bounds
+    middle_lon, middle_lat = (west + east) / 2, (south + north) / 2
+    views = []
+    for label, zoom, share in MAP_VIEWS:
+        half_width, half_height = (east - west) * share / 2, (north - south) * share / 2
+        box = [middle_lon - half_width, middle_lat - half_height, middle_lon + half_width, middle_lat + half_height]
+        query = f"zoom={zoom}&bbox=" + ",".join(f"{value:.4f}" for value in box)
+        views.append((label, points + ("&" if "?" in points else "?") + query))
+    return tuple(views)
+
+
+def deep_path(first_html: str, list_path: str, fetch) -> str:
+    """A page far down the list: with page numbers, 90% of the way to the last; with cursor links
+    ("Older"), the page DEEP_STEPS links down (each followed as a visitor would)."""
+    numbers = page_numbers(first_html)
+    if numbers:
+        return with_query(next_link(first_html) or "?", list_path, page=str(max(1, int(max(numbers) * 0.9))))
+    path, body = list_path, first_html
+    for _ in range(DEEP_STEPS):
+        link = next_link(body)
+        if not link:
+            break
+        path = with_query(link, path)
+        body = fetch(path)
+    return path if path != list_path else ""
+
+
+# The server ----------------------------------------------------------------------------------------
+
+
+def production_environment(var_dir: Path, database_url: str, cache_url: str, port: int) -> dict:
+    """The live tests' production environment (tests/live/servers.py), on the bench's database and
+    Redis, with bench.settings (the yardstick page) and the API open to any request rate."""
+    from tests.live import servers
+
+    env = servers.production_environment(var_dir, database_url, port, CACHE_URL=cache_url)
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    env["DJANGO_ALLOWED_HOSTS"] = HOST
+    return env
+
+
+def start_gunicorn(env: dict, port: int, folder: Path):
+    """gunicorn as the README runs it in production, with 2 workers (this machine's cores)."""
+    from tests.live import servers
+
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"), "kzcn.wsgi", "--bind", f"{HOST}:{port}",
+        "--workers", "2", "--worker-class", "sync", "--timeout", "60",
+    ]  # fmt: skip
+    server = servers.Process(command, env, folder / "gunicorn.log")
+    server.wait_until_answering(port)
+    return server
+
+
+def worker_peak_rss_mib(server) -> dict[int, float]:
+    """Each gunicorn worker's peak resident memory (VmHWM), by pid."""
+    master = server.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = {}
+    for pid in map(int, children):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks[pid] = int(line.split()[1]) / 1024
+    return peaks
+
+
+def get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    from tests.live import servers
+
+    return servers.request(port, "GET", path, tls=False, headers={**PROXY_HEADERS, **(headers or {})}, timeout=120)
+
+
+def fetch_html(port: int, path: str) -> str:
+    status, _, body = get(port, path)
+    if status != 200:
+        raise SystemExit(f"{path} answered {status}")
+    return body.decode()
+
+
+# The database ----------------------------------------------------------------------------------------
 
 
 def database_name(url: str) -> str:
@@ -72,306 +355,278 @@ def database_name(url: str) -> str:
 
 
 def owns(url: str) -> bool:
-    """kzcn_bench and kzcn_bench_<anything> belong to this script (one per person measuring)."""
+    """kzcn_bench and kzcn_bench_<anything> on PostgreSQL belong to this script."""
     name = database_name(url)
     return url.startswith("postgres") and (name == OWN_DATABASE or name.startswith(f"{OWN_DATABASE}_"))
 
 
-def recreate_own_database(url: str, *, drop_only: bool = False) -> None:
-    """Drop and (unless drop_only) create the bench's database, connected to the server's 'postgres' one."""
-    import psycopg
+def recreate_database(url: str, *, drop_only: bool = False) -> None:
+    from tests.live import servers
 
-    name = database_name(url)
-    assert owns(url), name  # never drop a database that is not the bench's
-    parts = urlsplit(url)
-    maintenance = urlunsplit((parts.scheme.replace("postgresql", "postgres"), parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(maintenance.replace("postgres://", "postgresql://", 1), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            connection.execute(f'CREATE DATABASE "{name}"')
+    assert owns(url), url  # never drop a database that is not the bench's
+    servers.drop_database(url)
+    if not drop_only:
+        import psycopg
 
-
-def remove_sqlite(path: Path) -> None:
-    """The database file and its WAL companions (a stale -wal file breaks a new database)."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+        parts = urlsplit(url.replace("postgres://", "postgresql://", 1))
+        with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{database_name(url)}"')
 
 
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kzcn.settings")
+def setup_django(database_url: str, cache_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["CACHE_URL"] = cache_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.setdefault("KZCN_VAR_DIR", str(ROOT / "var"))
     import django
-    from django.conf import settings
 
     django.setup()
-    settings.ROOT_URLCONF = "bench.urls"
-    settings.DEBUG = False  # no query log growing in memory, as in production
-    settings.ALLOWED_HOSTS = ["testserver"]
-    from rest_framework.throttling import AnonRateThrottle
-
-    AnonRateThrottle.THROTTLE_RATES = {"anon": None}  # one client sends every request
 
 
-def refuse_real_data(force: bool) -> None:
-    from impacts.models import ImpactReport
+def flush_cache(cache_url: str) -> None:
+    import redis
 
-    real = ImpactReport.objects.exclude(reference__startswith=SYNTHETIC_PREFIX).count()
-    if real and not force:
-        sys.exit(f"Refusing: this database holds {real} reports that are not synthetic. Use kzcn_bench or --force.")
+    redis.Redis.from_url(cache_url, socket_connect_timeout=2).flushdb()
 
 
-# Seeding --------------------------------------------------------------------------------------------
-
-
-def synthetic_text(rng: random.Random, low: int, high: int) -> str:
-    words = rng.choices(WORDS, k=rng.randint(low, high))
-    if rng.random() < 0.02:
-        words.insert(rng.randrange(len(words)), RARE_WORD)
-    return " ".join(words).capitalize() + "."
-
-
-def search_index_sql() -> tuple[str, str]:
-    """(create, drop) statements of the full-text GIN index, from its migration."""
-    import importlib
-
-    migration = importlib.import_module("impacts.migrations.0008_stored_search_vector")
-    return migration.CREATE, migration.DROP
-
-
-def seed(count: int, start: int, rng: random.Random, *, owned: bool) -> float:
-    """Add `count` published synthetic reports numbered from `start`; returns the seconds it took.
-
-    In its own database the script drops the GIN index while it loads and builds it again after,
-    which is several times faster than updating it row by row (the same index, so the same plans).
-    """
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from impacts.models import Category, ImpactReport, ReportCategory, ReporterType, Status
-    from projects.models import Project
-
-    projects = list(Project.objects.only("pk", "region"))
-    categories, reporter_types = Category.values, ReporterType.values
-    began = time.perf_counter()
-    now = timezone.now()
-    rebuild_index = owned and connection.vendor == "postgresql"
-    if rebuild_index:
-        with connection.cursor() as cursor:
-            cursor.execute(search_index_sql()[1])
-    for batch_start in range(start, start + count, BATCH):
-        reports = []
-        for number in range(batch_start, min(batch_start + BATCH, start + count)):
-            project = rng.choice(projects) if rng.random() < 0.85 else None
-            observed = date(2019, 1, 1) + timedelta(days=rng.randrange(2500))
-            latitude = round(rng.uniform(41.0, 55.0), 2) if rng.random() < 0.8 else None
-            reports.append(
-                ImpactReport(
-                    reference=f"{SYNTHETIC_PREFIX}{number:07d}",
-                    tracking_digest=f"{number:064x}",
-                    project=project,
-                    site_name="" if project else "Synthetic unlisted site",
-                    region=project.region if project else rng.choice(["kyzylorda", "pavlodar", "atyrau", ""]),
-                    reporter_type=rng.choice(reporter_types),
-                    primary_category=rng.choice(categories),
-                    severity=rng.randint(1, 4),
-                    title="Synthetic report",
-                    description="Synthetic report, original text.",
-                    public_title=synthetic_text(rng, 3, 8).rstrip("."),
-                    public_description=synthetic_text(rng, 30, 120),
-                    public_latitude=latitude,
-                    public_longitude=round(rng.uniform(47.0, 87.0), 2) if latitude is not None else None,
-                    observed_on=observed,
-                    ongoing=rng.random() < 0.3,
-                    language=rng.choice(["kk", "ru", "en"]),
-                    consent_publication=True,
-                    consent_privacy=True,
-                    status=Status.PUBLISHED,
-                    published_at=now - timedelta(minutes=number),
-                    created=now - timedelta(minutes=number, hours=1),
-                )
-            )
-        with transaction.atomic():
-            created = ImpactReport.objects.bulk_create(reports)
-            links = []
-            for report in created:
-                extra = rng.sample(categories, rng.randint(0, 2))
-                for category in {report.primary_category, *extra}:
-                    links.append(ReportCategory(report_id=report.pk, category=category))
-            ReportCategory.objects.bulk_create(links, batch_size=BATCH)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            if rebuild_index:
-                cursor.execute("SET maintenance_work_mem = '256MB'")
-                cursor.execute(search_index_sql()[0])
-            cursor.execute("ANALYZE impacts_impactreport; ANALYZE impacts_reportcategory")
-    return time.perf_counter() - began
-
-
-# Measuring ------------------------------------------------------------------------------------------
-
-
-def timed_get(client, url: str) -> float:
-    began = time.perf_counter()
-    response = client.get(url)
-    if response.streaming:
-        for _ in response.streaming_content:
-            pass
-    else:
-        response.content  # noqa: B018 (make sure the body is built)
-    elapsed = time.perf_counter() - began
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    return elapsed
-
-
-def median_latency(client, url: str, requests: int, budget: float) -> tuple[float, int]:
-    """Median seconds over `requests` requests, or fewer (at least 3) if they exceed `budget` seconds."""
-    timed_get(client, url)  # warm-up: caches, first connection, template loading
-    times, began = [], time.perf_counter()
-    while len(times) < requests and (len(times) < 3 or time.perf_counter() - began < budget):
-        times.append(timed_get(client, url))
-    return statistics.median(times), len(times)
-
-
-def pages(args: argparse.Namespace) -> dict[str, str]:
+def find_targets(static_path: str) -> Targets:
+    """A report present at every size, the project with most reports, and its region."""
     from django.db.models import Count
 
     from projects.models import Project
 
-    busiest = Project.objects.annotate(total=Count("reports")).order_by("-total").first()
-    return {
-        "list": "/en/reports/",
-        "filtered list": "/en/reports/?category=water&sector=construction_materials&observed_from=2024-01-01",
-        "search": f"/en/reports/?q={args.rare_word}+{args.common_word}",
-        "search common": f"/en/reports/?q={args.common_word}",
-        "search rare": f"/en/reports/?q={args.rare_word}",
-        "project page": busiest.get_absolute_url(),
-        "GeoJSON export": "/en/reports/export.geojson",
-        "API list": "/api/reports/?page_size=100",
-    }
+    busiest = Project.objects.annotate(total=Count("reports")).order_by("-total", "slug").first()
+    return Targets(
+        report_reference=f"{synthetic_reports.SYNTHETIC_PREFIX}{100:07d}",
+        project_slug=busiest.slug,
+        region=busiest.region or "pavlodar",
+        static_path=static_path,
+    )
 
 
-def explain_search(word: str) -> str:
-    from django.db import connection
+def static_file_path(var_dir: Path) -> str:
+    """The hashed name of the site's stylesheet, as production pages link it."""
+    import json
 
+    manifest = json.loads((var_dir / "staticfiles" / "staticfiles.json").read_text())
+    return "/static/" + manifest["paths"]["css/site.css"]
+
+
+def discover(targets: Targets, port: int) -> Targets:
+    """The links the pages render themselves: the list's "Older" link, a deep page, the map's data."""
+    list_path = next(p for p in pages(targets) if p.label == LIST_PAGE).path
+    first = fetch_html(port, list_path)
+    older = next_link(first)
+    map_page = next(p for p in pages(targets) if p.route == "impacts:map")
+    return replace(
+        targets,
+        older_path=with_query(older, list_path) if older else "",
+        deep_path=deep_path(first, list_path, lambda path: fetch_html(port, path)),
+        map_data_paths=map_data_paths(fetch_html(port, map_page.path)),
+    )
+
+
+# Measuring -------------------------------------------------------------------------------------------
+
+
+def validators(headers: dict) -> dict[str, str]:
+    """The conditional headers a browser or proxy would send for a stored copy of this answer."""
+    if headers.get("etag"):
+        return {"If-None-Match": headers["etag"]}
+    if headers.get("last-modified"):
+        return {"If-Modified-Since": headers["last-modified"]}
+    return {}
+
+
+def measure_page(page: Page, result: PageResult, size: int, port: int, args: argparse.Namespace) -> None:
+    status, headers, body = get(port, page.path)
+    result.bytes[size] = len(body)
+    if page.map_data:  # as nginx would send it compressed: for information, the goal is on the bytes above
+        print(f"  {page.label}: {len(body):,} bytes, {len(gzip.compress(body)):,} gzipped ({page.path})")
+    if status != 200:
+        result.problems.append(f"answered {status} at {size:,}")
+        return
+    url = f"http://{HOST}:{port}{page.path}"
+    cold = wrk.run(url, connections=args.connections, seconds=args.seconds, headers=PROXY_HEADERS)
+    result.cold[size] = cold
+    if wrong := cold.unexpected("200"):
+        result.problems.append(f"cold at {size:,}: {wrong}")
+    if page.cacheable:
+        measure_cached(page, result, size, port, headers, args)
+
+
+def measure_cached(page: Page, result: PageResult, size: int, port: int, headers: dict, args) -> None:
+    conditional = validators(headers)
+    if not conditional:
+        result.problems.append(f"no ETag or Last-Modified at {size:,}: cannot be cached")
+        return
+    status, _, _ = get(port, page.path, conditional)
+    if status != 304:
+        result.problems.append(f"a conditional request answered {status}, not 304, at {size:,}")
+        return
+    url = f"http://{HOST}:{port}{page.path}"
+    cached = wrk.run(url, connections=args.connections, seconds=args.cached_seconds,
+                     headers={**PROXY_HEADERS, **conditional})  # fmt: skip
+    result.cached[size] = cached
+    if wrong := cached.unexpected("304"):
+        result.problems.append(f"cached at {size:,}: {wrong}")
+
+
+def measure_export(port: int, path: str, server) -> str:
+    """Stream one full export, as a download: time to the last byte, bytes, workers' peak memory."""
+    from tests.live import servers
+
+    before = worker_peak_rss_mib(server)
+    began = time.perf_counter()
+    connection = servers.connection(port, tls=False, timeout=300)
+    try:
+        connection.request("GET", path, headers={"Host": f"{HOST}:{port}", **PROXY_HEADERS})
+        response = connection.getresponse()
+        size, rows = 0, 0
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+            rows += chunk.count(b"\n")
+    finally:
+        connection.close()
+    seconds = time.perf_counter() - began
+    after = worker_peak_rss_mib(server)
+    grew = max((after[pid] - before.get(pid, after[pid]) for pid in after), default=0.0)
+    return (
+        f"{path}: status {response.status}, {size / 2**20:,.1f} MiB ({size:,} bytes, {rows:,} lines) in "
+        f"{seconds:.1f} s; workers' peak RSS {max(after.values(), default=0):.0f} MiB (+{grew:.0f} MiB during it)"
+    )
+
+
+def warm_up(listed: list[Page], port: int) -> None:
+    """Each page twice at once, so that both workers have loaded its code and templates before wrk."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for page in listed:
+            list(pool.map(lambda path: get(port, path), [page.path, page.path]))
+
+
+def measure_size(size: int, targets: Targets, results: dict, port: int, args) -> list[Page]:
+    listed = [p for p in pages(targets) if args.only.lower() in p.label.lower() or p.label in (BASELINE, STATIC_FILE)]
+    warm_up(listed, port)
+    for page in listed:
+        result = results.setdefault(
+            page.label, PageResult(page.label, cacheable=page.cacheable, map_data=page.map_data)
+        )
+        measure_page(page, result, size, port, args)
+        cold = result.cold.get(size)
+        shown = f"p50 {cold.p50_ms:.1f} ms, p95 {cold.p95_ms:.1f} ms, {cold.per_second:.0f} req/s" if cold else "—"
+        print(f"  {page.label:<44} {shown}  {result.bytes.get(size, 0):>10,} B  {page.path}", flush=True)
+    return listed
+
+
+def explain_searches() -> None:
     from impacts.filters import ImpactReportFilter
     from impacts.models import ImpactReport
 
-    queryset = ImpactReportFilter({"q": word}, queryset=ImpactReport.objects.published()).qs
-    if connection.vendor != "postgresql":
-        return "(EXPLAIN shown on PostgreSQL only)"
-    return queryset[:20].explain(analyze=True)
+    for word in (synthetic_reports.COMMON_WORD, synthetic_reports.RARE_WORD):
+        queryset = ImpactReportFilter({"q": word}, queryset=ImpactReport.objects.published()).qs
+        print(f"EXPLAIN ANALYZE of the search for {word!r} (first page):")
+        print("   " + queryset[:20].explain(analyze=True).replace("\n", "\n   "))
 
 
-def csv_peak_memory(url: str, trace: bool) -> str:
-    """Run the full CSV export in a child process and return what it measured."""
-    child = subprocess.run(  # noqa: S603 (our own script, fixed arguments)
-        [sys.executable, __file__, "--csv-memory", *(["--tracemalloc"] if trace else [])],
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return child.stdout.strip()
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident set (VmHWM). Unlike ru_maxrss, it is not inherited across exec
-    from the parent that started the child, so the child measures only itself."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: best effort
-
-
-def measure_csv_memory(trace: bool) -> None:
-    """In the child: stream the whole CSV export and print the growth of peak RSS (and traced peak)."""
-    import tracemalloc
-
-    from django.test import Client
-
-    client = Client()
-    timed_get(client, "/bench-trivial/")
-    rss_before = peak_rss_mib()
-    if trace:
-        tracemalloc.start()
-    began = time.perf_counter()
-    response = client.get("/en/reports/export.csv")
-    size, rows = 0, -1  # the header is not a report
-    for chunk in response.streaming_content:
-        size += len(chunk)
-        rows += chunk.count(b"\n")
-    elapsed = time.perf_counter() - began
-    rss_after = peak_rss_mib()
-    traced = f"; peak traced Python memory {tracemalloc.get_traced_memory()[1] / 2**20:.1f} MiB" if trace else ""
-    print(
-        f"full CSV export: {rows:,} rows, {size / 2**20:.1f} MiB in {elapsed:.1f} s; "
-        f"peak RSS {rss_after:.1f} MiB, {rss_after - rss_before:.1f} MiB above the process before it"
-        f"{traced}"
+def busy_warning() -> str:
+    """A warning when other processes compete for the CPUs: the absolute figures are then inflated
+    (and noisy), and the ratio to the baseline, measured under the same load, is the fairer one."""
+    if os.getloadavg()[0] <= (os.cpu_count() or 1):
+        return ""
+    return (
+        "WARNING: the load average is above the number of CPUs: other processes share them, so the "
+        "milliseconds and req/s measured are inflated; compare pages by their ratio to the baseline."
     )
 
 
-def report(size: int, seconds: float, args: argparse.Namespace, url: str) -> None:
-    from django.test import Client
-
-    print(f"\n=== {size:,} published reports (seeded in {seconds:.1f} s) ===")
-    if args.csv_only:
-        print(csv_peak_memory(url, args.tracemalloc))
-        return
-    client = Client()
-    trivial, _ = median_latency(client, "/bench-trivial/", args.requests, args.budget)
-    print(f"{'page':<16}{'median ms':>10}{'× trivial':>11}{'requests':>10}")
-    print(f"{'trivial view':<16}{trivial * 1000:>10.2f}{1:>11.1f}{args.requests:>10}")
-    for name, page in pages(args).items():
-        if not name.startswith(args.only):
-            continue
-        median, done = median_latency(client, page, args.requests, args.budget)
-        print(f"{name:<16}{median * 1000:>10.2f}{median / trivial:>11.1f}{done:>10}")
-    if not args.only:
-        print(csv_peak_memory(url, args.tracemalloc))
-    print(f"EXPLAIN ANALYZE of the search for {args.common_word!r} (first page):")
-    print("   " + explain_search(args.common_word).replace("\n", "\n   "))
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} CPUs)"
 
 
-def main() -> None:
-    args = parse_args()
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'kzcn_bench.sqlite3'}"
-    if args.csv_memory:
-        setup_django(url)
-        measure_csv_memory(args.tracemalloc)
-        return
-    owned = owns(url)
-    sqlite_file = Path(urlsplit(url).path) if url.startswith("sqlite") and "kzcn_bench" in url else None
-    if owned:
-        recreate_own_database(url)
-    elif sqlite_file:
-        remove_sqlite(sqlite_file)
-    setup_django(url)
+def run(args: argparse.Namespace, database_url: str, cache_url: str, folder: Path) -> int:
     from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    refuse_real_data(args.force)
-    call_command("import_projects", verbosity=0)
     from django.db import connection
 
-    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']}; Python {sys.version.split()[0]}")
-    rng, seeded = random.Random(5), 0
-    from impacts.models import ImpactReport
+    from tests.live import servers
 
-    start = ImpactReport.objects.filter(reference__startswith=SYNTHETIC_PREFIX).count()
-    try:
-        for size in sorted(args.sizes):
-            seconds = seed(size - seeded, start + seeded, rng, owned=owned)
-            seeded = size
-            report(size, seconds, args, url)
-    finally:
+    port = servers.free_port()
+    env = production_environment(folder / "var", database_url, cache_url, port)
+    (folder / "var").mkdir()
+    call_command("migrate", verbosity=0)
+    call_command("import_projects", verbosity=0)
+    servers.manage(env, "collectstatic", "--noinput")
+    print(
+        f"Database {connection.settings_dict['NAME']} (PostgreSQL), Redis {cache_url}, gunicorn 2 workers, wrk "
+        f"{args.connections} connections, {args.seconds:g} s a page (cached {args.cached_seconds:g} s)"
+    )
+    rng, seeded, results, exports = random.Random(16), 0, {}, []
+    targets = None
+    for size in sorted(args.sizes):
+        seconds = synthetic_reports.seed(size - seeded, seeded, rng, owned=True)
+        seeded = size
         connection.close()
-        if owned and not args.keep:
-            recreate_own_database(url, drop_only=True)
-        elif sqlite_file and not args.keep:
-            remove_sqlite(sqlite_file)
+        flush_cache(cache_url)
+        print(f"\n=== {size:,} published reports (loaded and vacuumed in {seconds:.0f} s); load {load_average()}")
+        targets = targets or find_targets(static_file_path(folder / "var"))
+        server = start_gunicorn(env, port, folder)
+        try:
+            measure_size(size, discover(targets, port), results, port, args)
+            if size == max(args.sizes) and not args.only:
+                exports = [measure_export(port, path, server) for path in export_paths()]
+        finally:
+            server.stop()
+    if args.explain:
+        explain_searches()
+    return report(list(results.values()), sorted(args.sizes), exports)
+
+
+def export_paths() -> list[str]:
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(LANGUAGE):
+        return [reverse("impacts:report_export_csv"), reverse("impacts:report_export_geojson")]
+
+
+def report(results: list[PageResult], sizes: list[int], exports: list[str]) -> int:
+    print("\n" + goals.table(results, sizes))
+    for line in exports:
+        print(line)
+    verdicts = goals.evaluate(results, sizes)
+    print("\nGoals of issue 16:\n" + goals.verdict_lines(verdicts))
+    return goals.exit_status(verdicts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    cache_url = os.environ.get("BENCH_CACHE_URL") or DEFAULT_CACHE_URL
+    if not owns(database_url):
+        raise SystemExit(f"BENCH_DATABASE_URL must name a PostgreSQL database kzcn_bench[_…]: {database_url}")
+    wrk.wrk_path()
+    print(f"Load average at the start: {load_average()}")
+    if warning := busy_warning():
+        print(warning)
+    recreate_database(database_url)
+    flush_cache(cache_url)
+    setup_django(database_url, cache_url)
+    began = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory(prefix="kzcn-bench-") as folder:
+            status = run(args, database_url, cache_url, Path(folder))
+    finally:
+        from django.db import connection
+
+        connection.close()
+        flush_cache(cache_url)
+        if not args.keep:
+            recreate_database(database_url, drop_only=True)
+    print(f"\nLoad average at the end: {load_average()}; the run took {time.perf_counter() - began:.0f} s")
+    if warning := busy_warning():
+        print(warning)
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

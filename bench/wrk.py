@@ -1,0 +1,97 @@
+"""The load tool of the benchmark: Debian's `wrk`, driven by bench/wrk_report.lua.
+
+wrk keeps a fixed number of connections busy for a fixed time and records every response's latency
+(it does not slow down when the server does, so the numbers are what visitors feel). Its Lua `done()`
+prints one line, ``BENCH-RESULT {json}``, with p50/p95/p99 and the count of each status, which
+`parse()` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("wrk_report.lua")
+MARK = "BENCH-RESULT "
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What one wrk run saw. Latencies in milliseconds; `statuses` counts responses by status code."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    statuses: dict[str, int] = field(default_factory=dict)
+    socket_errors: int = 0
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def unexpected(self, expected: str) -> dict[str, int]:
+        """Responses with another status than `expected` ("200" or "304"), and socket errors/timeouts."""
+        wrong = {status: n for status, n in self.statuses.items() if status != expected}
+        if self.socket_errors:
+            wrong["socket errors or timeouts"] = self.socket_errors
+        if not self.requests:
+            wrong["no response within the run"] = 1
+        return wrong
+
+
+def parse(output: str) -> Measurement:
+    """The measurement in wrk's output (the line printed by wrk_report.lua's done())."""
+    for line in output.splitlines():
+        if line.startswith(MARK):
+            data = json.loads(line[len(MARK) :])
+            break
+    else:
+        raise ValueError(f"no {MARK.strip()} line in wrk's output:\n{output[-2000:]}")
+    errors = data["errors"]
+    return Measurement(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        statuses=data["statuses"],
+        socket_errors=errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
+    )
+
+
+def command(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> list[str]:
+    """The wrk command line: one thread per two connections, a timeout long enough for any page."""
+    threads = max(1, min(connections, 2))
+    header_args = [f"{name}: {value}" for name, value in headers.items()]
+    return [
+        wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "60s",
+        "-s", str(SCRIPT), url, "--", *header_args,
+    ]  # fmt: skip
+
+
+def wrk_path() -> str:
+    path = shutil.which("wrk")
+    if not path:
+        raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
+    return path
+
+
+def run(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> Measurement:
+    """Load `url` with `connections` clients for `seconds`, sending `headers` with every request."""
+    result = subprocess.run(  # noqa: S603 (wrk with our own arguments, against our own server)
+        command(url, connections=connections, seconds=seconds, headers=headers),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed on {url}:\n{result.stdout[-1000:]}{result.stderr[-1000:]}")
+    return parse(result.stdout)
