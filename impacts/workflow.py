@@ -148,5 +148,9 @@ def apply(report: ImpactReport, action_name: str, *, by=None, message: str = "",
             from .notifications import notify_reporter
 
             notify_reporter(report, action.notify)
+        if Status.PUBLISHED in (report.status, action.target):
+            from .exports import prebuilt  # the dumps of every published report (rebuilt on commit)
+
+            prebuilt.refresh_soon()
     report.refresh_from_db()
     return transition

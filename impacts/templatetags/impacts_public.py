@@ -1,9 +1,9 @@
 """Template tags for public pages outside the impacts app (e.g. the project page)."""
 
 from django import template
-from django.db.models import Count
 
-from ..models import Category, ImpactReport, ReportCategory
+from .. import project_counts
+from ..models import ImpactReport
 
 register = template.Library()
 
@@ -15,17 +15,11 @@ def project_reports(project) -> dict:
     """The project's published reports: the latest few, how many in all, and counts per category."""
     published = ImpactReport.objects.published().filter(project=project)
     latest = published.prefetch_related("categories").order_by("-observed_on", "-pk")[:LATEST_ON_PROJECT_PAGE]
-    counts = (
-        ReportCategory.objects.filter(report__in=published)
-        .values_list("category")
-        .annotate(total=Count("id"))
-        .order_by("-total", "category")
-    )
-    labels = dict(Category.choices)
+    counts = project_counts.project_counts(project.pk)  # indexed, and kept until the site changes
     return {
         "latest": list(latest),
-        "total": published.count(),
-        "category_counts": [(labels.get(category, category), total) for category, total in counts],
+        "total": counts["total"],
+        "category_counts": project_counts.labelled(counts["categories"]),
     }
 
 
