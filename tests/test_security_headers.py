@@ -27,11 +27,13 @@ def test_public_pages_forbid_inline_scripts_and_styles(client):
 
 
 @pytest.mark.django_db
-def test_map_tiles_from_the_configured_tile_server_are_allowed(client, settings):
+def test_by_default_the_map_loads_no_tiles_and_images_come_only_from_the_site(client, settings):
     response = client.get(reverse("impacts:map"))
 
-    assert "https://tile.openstreetmap.org" in csp_directives(response)["img-src"]
-    assert settings.KZCN_MAP_TILE_URL in response.content.decode()
+    # No tile server unless one is configured: the map draws its own base layer from static files.
+    assert settings.KZCN_MAP_TILE_URL == ""
+    assert csp_directives(response)["img-src"] == ["'self'", "data:"]
+    assert 'data-tile-url=""' in response.content.decode()
 
 
 @pytest.mark.parametrize("template", ["projects/home.html", "impacts/map.html", "base.html"])
@@ -60,7 +62,8 @@ def test_admin_allows_inline_styles_but_still_no_inline_scripts(client, moderato
 def test_every_response_refuses_browser_features_and_framing(client):
     response = client.get(reverse("projects:home"))
 
-    assert response["Permissions-Policy"].startswith("geolocation=(), camera=(), microphone=()")
+    # Geolocation for the site's own pages only (the report form's "Use my location"), never an embed.
+    assert response["Permissions-Policy"].startswith("geolocation=(self), camera=(), microphone=()")
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"

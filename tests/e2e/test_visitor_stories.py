@@ -295,7 +295,7 @@ def test_visitor_opens_a_filtered_list_on_the_map_and_comes_back_to_change_the_f
         page.get_by_role("link", name=in_language(language, "Show on a map")).click()
         expect(page.locator("h1")).to_have_text(in_language(language, "Map of published reports"))
         # Only the filtered reports that have a public location, and never an unpublished one.
-        mapped = page.locator("main ul li")
+        mapped = page.locator("#mapped-reports li")
         expect(mapped).to_have_count(2)
         listed = " ".join(mapped.all_inner_texts())
         for report in (record.dust_storm, record.river_smell):
@@ -304,7 +304,8 @@ def test_visitor_opens_a_filtered_list_on_the_map_and_comes_back_to_change_the_f
         assert not any(reference in listed for reference in record.unpublished_references)
         # The location shown is the rounded one, never the exact one.
         assert re.search(r"44[.,]16", listed) and not re.search(r"44[.,]16123", listed)
-        expect(page.locator("#report-map .leaflet-interactive")).to_have_count(2)  # the two points, drawn
+        # The two points, drawn as one group (they are 5 km apart; the server clusters them).
+        expect(page.locator("#report-map .report-cluster")).to_have_text("2")
         assert_in_the_language(page, language, record)
 
         page.get_by_role("link", name=in_language(language, "Change the filters")).click()
@@ -347,7 +348,7 @@ def test_a_broken_map_link_still_shows_the_map_of_what_could_be_understood(brows
         response = page.goto(f"{site}/{language}/map/?observed_from=notadate&region=kyzylorda&page=x&severity=9")
         assert response.status == 200
         expect(page.locator("h1")).to_have_text(in_language(language, "Map of published reports"))
-        expect(page.locator("main ul li")).to_have_count(2)  # the region still applies
+        expect(page.locator("#mapped-reports li")).to_have_count(2)  # the region still applies
         assert_in_the_language(page, language, record)
 
 

@@ -1,0 +1,1 @@
+"""Places: where plants and reports are, on the map and in words."""
