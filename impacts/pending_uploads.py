@@ -6,9 +6,10 @@ under a random name in `pending/`, whose name starts with its expiry time. The f
 reference to each: storage name, sha256, original name, size, expiry and the form it belongs to. On
 the next try a reference is honoured only if we signed it, it has not expired, it belongs to the same
 form (whose token is single use) and the file still has the signed hash; the file then goes through
-the evidence pipeline again like a new upload. Once the report is saved the pending files are
-deleted, so a reference works once. `manage.py purge_pending_uploads` (run hourly) deletes the
-expired ones that nobody came back for.
+the request's evidence checks again like a new upload (`evidence.accept_evidence`: type, size, a
+photo's header; the decoding happens later, in the task worker, once the report is saved).
+Once the report is saved the pending files are deleted, so a reference works once.
+`manage.py purge_pending_uploads` (run hourly) deletes the expired ones that nobody came back for.
 """
 
 import secrets

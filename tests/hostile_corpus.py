@@ -27,7 +27,7 @@ REFUSED = "refused"
 NEUTRALISED = "neutralised"
 
 # Messages a person sees (substrings of impacts.evidence and Django's form messages).
-NOT_ACCEPTED = "is not a photo or PDF we can accept"
+NOT_ACCEPTED = "is not a kind of file we can accept"
 UNREADABLE_PHOTO = "looks like a photo but could not be read"
 TOO_MANY_PIXELS = "megapixels, which we cannot process"
 ACTIVE_PDF = "contains scripts or embedded files"

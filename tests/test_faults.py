@@ -100,10 +100,12 @@ def test_database_outage_during_submission_gives_a_friendly_503_and_writes_nothi
     _assert_nothing_written(settings)
 
 
-def test_the_same_form_can_be_resubmitted_when_the_database_is_back(client, settings, timestamp):
+def test_the_same_form_can_be_resubmitted_when_the_database_is_back(client, settings, timestamp,
+                                                                   django_capture_on_commit_callbacks):
     with connection.execute_wrapper(outage("impacts_evidence")):
         assert client.post(REPORT_URL, _report_with_files(timestamp)).status_code == 503
-    response = client.post(REPORT_URL, _report_with_files(timestamp))  # the browser's "send again"
+    with django_capture_on_commit_callbacks(execute=True):  # the task worker makes the public copies
+        response = client.post(REPORT_URL, _report_with_files(timestamp))  # the browser's "send again"
     assert response.status_code == 302
     report = ImpactReport.objects.get()
     assert report.title == "Grey dust «every night»" and report.evidence.count() == 2
@@ -180,7 +182,10 @@ def test_reports_are_accepted_while_the_worker_is_stopped_and_mail_goes_out_when
     assert response.status_code == 302
     notification = Notification.objects.get()
     assert notification.status == "queued"
-    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    mail_tasks = DBTaskResult.objects.filter(task_path="impacts.tasks.send_notification")
+    assert mail_tasks.filter(status="READY").count() == 1
+    # The files wait for the worker too, saved sealed but not yet public.
+    assert set(Evidence.objects.values_list("state", flat=True)) == {"processing"}
     assert mail.outbox == []
 
     run_worker_once(monkeypatch)
@@ -190,7 +195,8 @@ def test_reports_are_accepted_while_the_worker_is_stopped_and_mail_goes_out_when
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["resident@example.org"]
     report = ImpactReport.objects.get()
     assert report.reference in mail.outbox[0].body
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
+    assert mail_tasks.filter(status="SUCCESSFUL").count() == 1
+    assert set(Evidence.objects.values_list("state", flat=True)) == {"ready"}
 
 
 def test_a_queue_that_cannot_be_written_does_not_lose_the_report(

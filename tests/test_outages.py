@@ -396,12 +396,12 @@ def _storage_errors():
 STORAGE_ERRORS = _storage_errors()
 
 
-@pytest.mark.parametrize("alias", ["default", "sealed"])
 @pytest.mark.parametrize("error", STORAGE_ERRORS.values(), ids=STORAGE_ERRORS.keys())
 def test_storage_failure_during_a_report_gives_the_503_page_with_the_text_and_leaves_nothing(
-    client, settings, timestamp, monkeypatch, alias, error
+    client, settings, timestamp, monkeypatch, error
 ):
-    storage = storages[alias]
+    # The request writes only the sealed originals; public copies are made by the worker (below).
+    storage = storages["sealed"]
     real_save = storage.save
     saved = []
 
@@ -418,6 +418,36 @@ def test_storage_failure_during_a_report_gives_the_503_page_with_the_text_and_le
     assert saved, "one file was written before the failure"
     assert_503_keeps_the_text(response)
     _assert_nothing_written(settings)
+
+
+@pytest.mark.parametrize("error", STORAGE_ERRORS.values(), ids=STORAGE_ERRORS.keys())
+def test_storage_failure_in_the_worker_keeps_the_report_and_leaves_no_public_file(
+    client, settings, timestamp, monkeypatch, django_capture_on_commit_callbacks, error
+):
+    from impacts.models import Evidence, ImpactReport
+
+    storage = storages["default"]
+    real_save = storage.save
+    saved = []
+
+    def save_then_fail(name, content, *args, **kwargs):
+        if saved:  # the public copy is written, the thumbnail fails
+            raise error
+        saved.append(real_save(name, content, *args, **kwargs))
+        return saved[-1]
+
+    monkeypatch.setattr(storage, "save", save_then_fail)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(REPORT_URL, _report_with_files(timestamp))
+
+    assert response.status_code == 302  # the report and its sealed files are safe
+    assert ImpactReport.objects.filter(title=TYPED_TITLE).exists()
+    assert saved, "the worker wrote a file before the failure"
+    assert not [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]  # the public copy removed
+    # Left for the sweep to try again once the lease runs out; nothing of it is public meanwhile.
+    assert set(Evidence.objects.values_list("state", flat=True)) <= {"processing", "ready"}
+    assert Evidence.objects.filter(state="processing").exists()
 
 
 def test_disk_filling_up_in_the_middle_of_a_file_leaves_no_partial_file(client, settings, timestamp, monkeypatch):

@@ -284,7 +284,23 @@ def test_an_html_page_renamed_pdf_is_refused_with_the_reason(client, plant):
 
     page = client.post(URL, html).content.decode()
 
-    assert "“source.pdf” is not a photo or PDF we can accept." in page
+    assert "“source.pdf” is not a kind of file we can accept." in page
+
+
+def test_a_video_sent_as_a_document_is_refused_without_being_transcoded(client, plant, tmp_path, monkeypatch):
+    # Video and voice take minutes: only the report form's worker makes them, never a request.
+    from impacts.evidence import video
+    from tests import media_files
+
+    monkeypatch.setattr(video, "prepare_video", lambda *a, **k: pytest.fail("a video was transcoded in a request"))
+    clip = media_files.make_video(tmp_path / "clip.mp4").read_bytes()
+
+    page = client.post(URL, with_document(suggestion_data(plant), clip, "clip.mp4", "video/mp4")).content.decode()
+
+    assert "“clip.mp4” is not a kind of file we can accept." in page
+    assert "photos and PDF documents" in page
+    assert "USD 212 million per the akimat" in page  # what was typed is kept
+    assert Suggestion.objects.count() == 0
 
 
 def test_a_file_over_the_size_limit_is_refused(client, plant, settings):

@@ -1,7 +1,9 @@
 """Evidence uploads: accept by content, publish nothing that identifies the reporter, seal the original.
 
 A citizen near a plant may be in danger if a photo gives away where they stood or which phone they
-own, and an upload may be hostile. So every file goes through `prepare_evidence`:
+own, and an upload may be hostile. So every file goes through `prepare_evidence`, in two halves: a
+report form only runs `accept_evidence` (type, sizes, a picture's header) and seals the file; the
+task worker makes the public copy later (`processing`, see `pipeline` for the split):
 
 * the type is decided by the first bytes (magic), never by the name or the browser's content type:
   JPEG, PNG, WebP (and HEIC/HEIF when pillow-heif is installed) photos, PDF documents
@@ -27,7 +29,7 @@ from .filetypes import heif_supported, sniff_type
 from .limits import check_decode_budget, check_limits
 from .names import sanitise_filename
 from .pdf import PdfNameScanner, has_active_content
-from .pipeline import PreparedEvidence, prepare_evidence
+from .pipeline import PreparedEvidence, accept_evidence, prepare_evidence
 from .refusals import EvidenceRejected
 
 # The names the tests of the single-module pipeline used.
@@ -37,6 +39,7 @@ _has_active_content = has_active_content
 __all__ = [
     "EvidenceRejected",
     "PreparedEvidence",
+    "accept_evidence",
     "check_decode_budget",
     "check_limits",
     "heif_supported",

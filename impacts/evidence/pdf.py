@@ -11,11 +11,9 @@ The original is sealed as it came.
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +23,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
-from . import limits, pdf_pages, removed
+from . import limits, pdf_pages, removed, sandbox
 from .photo_metadata import removed_from_photo
 from .refusals import EvidenceRejected
 
@@ -403,9 +401,8 @@ def rebuild_public_pdf(original: bytes, name: str) -> bytes:
         "seconds": seconds,
         "memory_bytes": settings.KZCN_MAX_DECODE_BYTES + CHILD_OVERHEAD_BYTES,
     }
-    command = [sys.executable, "-I", pdf_pages.__file__, json.dumps(parameters)]
     try:
-        child = subprocess.run(command, input=original, capture_output=True, timeout=seconds + 5, check=False)  # noqa: S603
+        child = sandbox.run(pdf_pages.__file__, parameters, seconds=seconds, stdin=original)
     except subprocess.TimeoutExpired as error:
         raise _too_costly_pdf(name) from error
     except OSError as error:  # no process could be started (out of memory or process slots)

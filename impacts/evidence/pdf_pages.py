@@ -6,9 +6,9 @@ XMP, actions, links, forms, fonts or embedded files: nothing but one picture per
 what Dangerzone does to make documents safe, without its container.
 
 This file runs as a child process (`python -I pdf_pages.py PARAMETERS < original > public`), so
-PDFium parses hostile bytes under its own memory and CPU limits: a bomb or a crash there kills the
-child, not the web worker. It imports nothing from Django or the project for that reason, and
-because the child then starts in about a tenth of a second.
+PDFium parses hostile bytes under its own memory and CPU limits (`sandbox`): a bomb or a crash
+there kills the child, not the web worker. It imports nothing from Django or the project but
+`sandbox` for that reason, and because the child then starts in about a tenth of a second.
 
 Why our own 40-line PDF writer rather than Pillow or img2pdf: Pillow's PDF writer decodes and
 re-encodes every page and keeps them all decoded until it writes (100 pages at 4 MP is 1.2 GB);
@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import json
 import math
-import resource
+import os
 import sys
 import time
 from typing import NamedTuple
@@ -142,24 +142,14 @@ def write_pdf(pages: list[PagePicture]) -> bytes:
     return bytes(out)
 
 
-def _limit_self(memory_bytes: int, cpu_seconds: int) -> None:
-    """Cap this process before it reads the hostile bytes: address space above what the
-    interpreter already uses, and CPU time (SIGXCPU, then SIGKILL, when it is spent)."""
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    try:
-        with open("/proc/self/status") as status:
-            used = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
-    except (OSError, StopIteration):
-        return  # not Linux (a developer's Mac): the parent's timeout still applies
-    resource.setrlimit(resource.RLIMIT_AS, (used + memory_bytes, used + memory_bytes))
-
-
 def main() -> int:
     parameters = json.loads(sys.argv[1])
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))  # after the standard library
     import pypdfium2  # noqa: F401  (loaded before the memory cap is measured)
     from PIL import Image  # noqa: F401
+    from sandbox import limit_self
 
-    _limit_self(parameters.pop("memory_bytes"), math.ceil(parameters["seconds"]) + 1)
+    limit_self(parameters.pop("memory_bytes"), math.ceil(parameters["seconds"]) + 1)
     data = sys.stdin.buffer.read()
     try:
         public = rebuild(data, **parameters)

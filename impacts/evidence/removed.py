@@ -30,12 +30,18 @@ JAVASCRIPT = gettext_noop("JavaScript")
 EMBEDDED_FILES = gettext_noop("embedded files")
 WEB_LINKS = gettext_noop("web links")
 ANNOTATIONS = gettext_noop("annotations and form fields")
+# Videos and voice messages (MP4/MOV atoms such as ©xyz, Matroska tags, ID3, Vorbis comments).
+DEVICE = gettext_noop("device make and model")
+MEDIA_TAGS = gettext_noop("artist, album and title tags")
+COVER_PICTURE = gettext_noop("cover picture")
+EXTRA_TRACKS = gettext_noop("subtitle, data and extra tracks")
+OTHER_TAGS = gettext_noop("other tags")
 
 # The order a moderator reads them in: who and where first, then the rest.
 ORDER = [
-    AUTHOR, GPS, CAMERA_SERIAL, CAMERA, CAPTURE_TIME, TITLE, SUBJECT_AND_KEYWORDS, COMMENTS, IPTC, XMP,
-    PRODUCER, SOFTWARE, DATES, COLOUR_PROFILE, OTHER_EXIF, OPEN_ACTION, NETWORK_SHARE, FORM_SUBMISSION,
-    JAVASCRIPT, EMBEDDED_FILES, WEB_LINKS, ANNOTATIONS,
+    AUTHOR, GPS, CAMERA_SERIAL, CAMERA, DEVICE, CAPTURE_TIME, TITLE, MEDIA_TAGS, SUBJECT_AND_KEYWORDS, COMMENTS,
+    IPTC, XMP, COVER_PICTURE, EXTRA_TRACKS, PRODUCER, SOFTWARE, DATES, COLOUR_PROFILE, OTHER_EXIF, OTHER_TAGS,
+    OPEN_ACTION, NETWORK_SHARE, FORM_SUBMISSION, JAVASCRIPT, EMBEDDED_FILES, WEB_LINKS, ANNOTATIONS,
 ]  # fmt: skip
 
 

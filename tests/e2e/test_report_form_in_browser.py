@@ -42,7 +42,7 @@ def test_a_web_page_renamed_to_jpg_is_refused_with_its_name(page, site, tmp_path
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("“holiday.jpg” is not a photo or PDF we can accept.")
+    expect(summary).to_contain_text("“holiday.jpg” is not a kind of file we can accept.")
     _assert_typed_text_kept(page)
 
 
