@@ -25,13 +25,15 @@ migrate: setup
 catalogue: migrate
 	$(BIN)/python manage.py import_projects --if-empty
 
-# The tasks worker (e-mails) runs beside the dev server and stops with it. Its output, with every
+# The tasks worker (evidence files' public copies, e-mails) runs beside the dev server and stops with
+# it, with the sweep that re-queues a file whose worker died. Its output, with every
 # e-mail sent (printed, unless EMAIL_URL says otherwise), is appended to var/worker.log.
 # HOST=0.0.0.0:8000 serves the local network too (try the site from a phone on the same Wi-Fi).
 run: catalogue
 	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop); e-mails are written to var/worker.log"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --interval 2 >>var/worker.log 2>&1 & \
+	(while sleep 300; do $(BIN)/python manage.py sweep_evidence; done) >>var/worker.log 2>&1 & \
 	$(BIN)/python manage.py runserver $(HOST)
 
 worker: setup
@@ -46,10 +48,15 @@ test: setup browser
 		(echo "Models and migrations differ: run manage.py makemigrations" && exit 1)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Latency of the public pages at 1,000 and 100,000 synthetic reports (creates and drops kzcn_bench).
+# The public pages through gunicorn (production settings, 2 workers) under wrk, at 1,000 and 100,000
+# synthetic reports, against issue 16's goals; exit status 1 when one is missed. About 8 minutes.
+# Needs PostgreSQL (creates and drops kzcn_bench) and Redis (flushes db 7) on 127.0.0.1; installs wrk.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kzcn_bench
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/7
 bench: setup
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/public_pages.py $(BENCH_ARGS)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_CACHE_URL=$(BENCH_CACHE_URL) \
+		$(BIN)/python bench/public_pages.py $(BENCH_ARGS)
 
 # Load test: gunicorn + PostgreSQL (database kzcn_h, recreated) + Redis db 5 on 127.0.0.1, 20 clients,
 # 200 reports with files; about 3 minutes. Needs PostgreSQL and Redis running locally.

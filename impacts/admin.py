@@ -33,12 +33,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import workflow
+from .evidence.admin import EvidenceIntegrityAdmin, resemblance_note
 from .models import (
     Category,
     Evidence,
+    EvidenceState,
     EvidenceVisibility,
     ImpactReport,
     Notification,
+    PublicLocationKind,
     ReporterRequest,
     ReportMessage,
     ReportTransition,
@@ -154,31 +157,67 @@ class TranslationInline(admin.StackedInline):
         return staff_label(item.translated_by) if item.translated_by_id else "—"
 
 
+class EvidenceInlineForm(forms.ModelForm):
+    """The voice may be approved for publication only where the reporter allowed it in the form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        item = self.instance
+        if not (item.pk and item.is_voice and item.report.voice_may_be_published):
+            self.fields["voice_publication_approved"].disabled = True
+            self.fields["voice_publication_approved"].help_text = (
+                _("The reporter did not allow their voice to be published: only the summary is public.")
+                if item.pk and item.is_voice else _("For voice messages only.")
+            )
+
+
 class EvidenceInline(admin.StackedInline):
     model = Evidence
+    form = EvidenceInlineForm
     extra = 0
     can_delete = False
-    fields = ("preview", "kind", "original_name", "caption", "visibility", "hidden_reason", "details", "removed",
-              "sealed")
-    readonly_fields = ("preview", "kind", "original_name", "details", "removed", "sealed")
+    fields = ("processing_state", "preview", "kind", "original_name", "caption", "visibility", "hidden_reason",
+              "summary", "voice_publication_approved", "details", "removed", "sealed", "resemblance")
+    readonly_fields = ("processing_state", "preview", "kind", "original_name", "details", "removed", "sealed",
+                       "resemblance")
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=gettext_lazy("processing"))
+    def processing_state(self, item):
+        """Ready, still processing in the background, or refused by the worker (with the reason)."""
+        if item.state == EvidenceState.REFUSED:
+            return format_html("<strong>{}</strong>: {}", item.get_state_display(), item.refusal_reason)
+        if item.state == EvidenceState.PROCESSING:
+            return _("Processing: the public copy is being made. It stays hidden until it is ready, "
+                     "even if approved and published.")
+        return item.get_state_display()
+
     @admin.display(description=gettext_lazy("public copy"))
     def preview(self, item):
+        if item.state != EvidenceState.READY:
+            return "—"
         if item.kind == "photo" and item.thumbnail:
             url = reverse("impacts:evidence_file", args=[item.pk, "thumb"])
             full = reverse("impacts:evidence_file", args=[item.pk, "public"])
             return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
                                'style="max-width:240px;max-height:240px"></a>', full, url)
+        if item.is_voice:
+            return format_html('<audio controls preload="none" src="{}"></audio>',
+                               reverse("impacts:evidence_file", args=[item.pk, "public"]))
+        if item.kind == "video":
+            poster = item.poster and reverse("impacts:evidence_file", args=[item.pk, "poster"])
+            return format_html('<video controls preload="none" src="{}" poster="{}" style="max-width:360px"></video>',
+                               reverse("impacts:evidence_file", args=[item.pk, "public"]), poster or "")
         return format_html('<a href="{}">{}</a>', reverse("impacts:evidence_file", args=[item.pk, "public"]),
                            _("Open the PDF"))
 
     @admin.display(description=gettext_lazy("file"))
     def details(self, item):
         size = f"{item.width}×{item.height} px, " if item.width else ""
-        return f"{item.content_type}, {size}{filesizeformat(item.size)}"
+        length = f"{item.duration_label}, " if item.duration_label else ""
+        return f"{item.content_type}, {size}{length}{filesizeformat(item.size)}"
 
     @admin.display(description=gettext_lazy("Removed from the public copy"))
     def removed(self, item):
@@ -198,6 +237,10 @@ class EvidenceInline(admin.StackedInline):
             _("GPS"), gps, _("Captured"), item.captured_at or "—",
         )
 
+    @admin.display(description=gettext_lazy("in other reports"))
+    def resemblance(self, item):
+        return resemblance_note(self._request, item)
+
     def get_formset(self, request, obj=None, **kwargs):
         self._request = request
         return super().get_formset(request, obj, **kwargs)
@@ -211,9 +254,14 @@ class ReportAdminForm(forms.ModelForm):
     class Meta:
         model = ImpactReport
         fields = ["public_title", "public_description", "public_site_name", "public_settlement",
-                  "public_reporter_name",
+                  "public_reporter_name", "public_location_kind",
                   "public_latitude", "public_longitude", "public_note", "assigned_to", "internal_notes"]
+        widgets = {"public_location_kind": forms.RadioSelect}
         help_texts = {
+            "public_location_kind": gettext_lazy(
+                "Where the map shows this report: the centre of the nearest settlement reveals least where few "
+                "people live; rounding to about 1 km suits a town. The reporter's exact point is never shown. "
+                "The public latitude and longitude below are filled in from this choice when you save."),
             "public_site_name": gettext_lazy(
                 "Published instead of the site as typed (shown above): remove names, streets and house numbers."),
             "public_settlement": gettext_lazy(
@@ -227,6 +275,9 @@ class ReportAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+        if "public_location_kind" in self.fields and self.is_bound and "public_location_kind" not in self.data:
+            # Not sent (a script, an older page): the choice stays as it was and is no change.
+            self.fields["public_location_kind"].disabled = True
 
     def clean(self):
         data = super().clean()
@@ -236,7 +287,32 @@ class ReportAdminForm(forms.ModelForm):
                 _("Someone else changed this report while you were editing it. Nothing was saved: "
                   "open the report again to see their changes.")
             )
+        self._apply_public_location(data)
         return data
+
+    def _apply_public_location(self, data) -> None:
+        """The public point follows the chosen kind (ImpactReport.set_public_location).
+
+        A point typed by hand (a report without a pin, or a misplaced one) becomes the source, rounded
+        or moved to its settlement's centre as chosen; emptying both fields takes the report off the map.
+        """
+        if self.errors or "public_latitude" not in self.fields:
+            return
+        report = self.instance
+        kind = data.get("public_location_kind") or report.public_location_kind
+        kind_chosen = "public_location_kind" in self.changed_data and data.get("public_location_kind")
+        source = None
+        if {"public_latitude", "public_longitude"} & set(self.changed_data):
+            typed = (data.get("public_latitude"), data.get("public_longitude"))
+            if None in typed:
+                kind = kind if kind_chosen else PublicLocationKind.NONE
+            else:
+                source = typed
+                if kind == PublicLocationKind.NONE and not kind_chosen:
+                    kind = PublicLocationKind.COARSE
+        report.set_public_location(kind, source)
+        data["public_location_kind"] = report.public_location_kind
+        data["public_latitude"], data["public_longitude"] = report.public_latitude, report.public_longitude
 
 
 class ReasonActionForm(helpers.ActionForm):
@@ -288,7 +364,7 @@ class OpenRequestFilter(admin.SimpleListFilter):
 
 
 @admin.register(ImpactReport)
-class ImpactReportAdmin(SimpleHistoryAdmin):
+class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
     form = ReportAdminForm
     action_form = ReasonActionForm
     change_form_template = "admin/impacts/impactreport/change_form.html"
@@ -319,14 +395,14 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
         submitted = ["reference", "status", "created", "project", "site_name", "region", "settlement",
                      "primary_category", "category_list", "severity", "observed_on", "ongoing", "language",
                      "title", "description", "reporter_type", "organisation", "attribution",
-                     "consent_publication", "consent_privacy"]
+                     "consent_publication", "consent_privacy", "voice_may_be_published"]
         if request.user.has_perm("impacts.view_contact_details"):
             submitted += [*CONTACT_FIELDS, *EXACT_LOCATION_FIELDS]
         return [
             (_("As submitted (never changed)"), {"fields": submitted}),
             (_("Public version (redact names, phone numbers, exact addresses)"), {
                 "fields": ["public_title", "public_description", "public_site_name", "public_settlement",
-                           "public_reporter_name",
+                           "public_reporter_name", "public_location_kind",
                            "public_latitude", "public_longitude", "public_note"],
             }),
             (_("Moderation"), {"fields": ["assigned_to", "internal_notes", "seen_version"]}),
@@ -336,7 +412,8 @@ class ImpactReportAdmin(SimpleHistoryAdmin):
         return ["reference", "status", "created", "project", "site_name", "region", "settlement",
                 "primary_category", "category_list", "severity", "observed_on", "ongoing", "language",
                 "title", "description", "reporter_type", "organisation", "attribution",
-                "consent_publication", "consent_privacy", *CONTACT_FIELDS, *EXACT_LOCATION_FIELDS]
+                "consent_publication", "consent_privacy", "voice_may_be_published",
+                *CONTACT_FIELDS, *EXACT_LOCATION_FIELDS]
 
     def has_add_permission(self, request):
         return False  # reports come from the public form

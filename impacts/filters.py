@@ -17,6 +17,7 @@ from .models import (
     Category,
     Evidence,
     EvidenceKind,
+    EvidenceState,
     EvidenceVisibility,
     ImpactReport,
     ReportCategory,
@@ -38,7 +39,8 @@ ORDERING_CHOICES = [
 def approved_photos() -> Exists:
     return Exists(
         Evidence.objects.filter(
-            report=OuterRef("pk"), kind=EvidenceKind.PHOTO, visibility=EvidenceVisibility.APPROVED
+            report=OuterRef("pk"), kind=EvidenceKind.PHOTO, visibility=EvidenceVisibility.APPROVED,
+            state=EvidenceState.READY,
         )
     )
 

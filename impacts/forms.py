@@ -35,6 +35,16 @@ from .models import (
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
 
 
+# What a phone's file picker offers (the server decides by content: impacts.evidence.filetypes).
+# Extensions too, since pickers do not all know the types of WhatsApp's .opus or a recorder's .m4a.
+ACCEPTED_TYPES = ",".join([
+    "image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf",
+    "video/mp4", "video/quicktime", "video/3gpp", "video/webm",
+    "audio/ogg", "audio/opus", "audio/mp4", "audio/x-m4a", "audio/mpeg", "audio/wav", "audio/x-wav", "audio/webm",
+    ".opus", ".ogg", ".m4a", ".mp3", ".wav", ".3gp", ".mov",
+])
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -47,7 +57,7 @@ class EvidenceField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
-        self.widget.attrs.update({"accept": "image/jpeg,image/png,image/webp,image/heic,application/pdf"})
+        self.widget.attrs.update({"accept": ACCEPTED_TYPES})
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
@@ -71,7 +81,7 @@ class EvidenceFormMixin:
         errors, seen = [], set()
         for uploaded in files:
             try:
-                prepared = evidence.prepare_evidence(uploaded)
+                prepared = evidence.accept_evidence(uploaded)
             except evidence.EvidenceRejected as error:
                 errors.append(error.message)
                 continue
@@ -136,7 +146,7 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     files = EvidenceField(
-        label=_("Photos or documents (optional)"),
+        label=_("Photos, documents, videos or voice messages (optional)"),
     )
     consent_publication = forms.BooleanField(
         label=_("I agree that, after a moderator's review, the report (without my contact details) may be "
@@ -148,6 +158,11 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
                 "are published only without location data."),
         required=True,
     )
+    voice_may_be_published = forms.BooleanField(
+        label=_("My voice messages may be published after a moderator's review. If not, only a written "
+                "summary of what I said is shown."),
+        required=False,
+    )
 
     class Meta:
         model = ImpactReport
@@ -156,7 +171,7 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
             "primary_category", "other_categories", "severity", "title", "description",
             "observed_on", "ongoing", "latitude", "longitude",
             "reporter_type", "organisation", "reporter_name", "contact_email", "contact_phone", "attribution",
-            "language", "files", "consent_publication", "consent_privacy",
+            "language", "files", "consent_publication", "consent_privacy", "voice_may_be_published",
         ]
         widgets = {
             "observed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -175,7 +190,8 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
             "contact_phone": _("Optional. Never published. Only senior moderators can see it."),
             "reporter_name": _("Optional. Shown only if you choose “Show my name”."),
             "organisation": _("Required for NGOs."),
-            "latitude": _("Optional. Published only rounded to about 1 km."),
+            "latitude": _("Optional. Never published as it is: the public sees the centre of the nearest village "
+                          "or a point rounded to about 1 km."),
         }
 
     def __init__(self, *args, project: Project | None = None, form_key: str | None = None,
@@ -201,9 +217,13 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         self.fields["language"].required = True
         # Formatted per request: in the visitor's language, with the limits in force now.
         self.fields["files"].help_text = _(
-            "Up to %(count)d files: JPEG, PNG, WebP or HEIC photos and PDF documents, up to %(mb)d MB "
-            "each. Location data is removed from photos before anything is published."
-        ) % {"count": settings.KZCN_MAX_FILES_PER_REPORT, "mb": settings.KZCN_MAX_FILE_BYTES // (1024 * 1024)}
+            "Up to %(count)d files, up to %(mb)d MB each: JPEG, PNG, WebP or HEIC photos, PDF documents, "
+            "videos (MP4, MOV, 3GP, WebM; up to %(minutes)d minutes) and voice messages (OGG, M4A, MP3, WAV). "
+            "Location data is removed from photos before anything is published. Videos and voice messages "
+            "are re-encoded without location or device data; a voice message is only published if you allow "
+            "it and a moderator approves; otherwise a written summary is shown."
+        ) % {"count": settings.KZCN_MAX_FILES_PER_REPORT, "mb": settings.KZCN_MAX_FILE_BYTES // (1024 * 1024),
+             "minutes": settings.KZCN_VIDEO_MAX_SECONDS // 60}
         self.initial.setdefault("language", (get_language() or "en")[:2])
         self.fields["attribution"].choices = Attribution.choices
         self._set_length_limits()
@@ -267,7 +287,7 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
                 self.prepared_evidence.append(prepared)
         for uploaded in uploads:
             try:
-                prepared = evidence.prepare_evidence(uploaded)
+                prepared = evidence.accept_evidence(uploaded)
             except evidence.EvidenceRejected as error:
                 errors.append(error.message)
                 continue
@@ -287,7 +307,7 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
     @staticmethod
     def _prepare_kept(kept, fileobj):
         try:
-            prepared = evidence.prepare_evidence(fileobj)
+            prepared = evidence.accept_evidence(fileobj)
         except evidence.EvidenceRejected:
             return None  # the limits changed meanwhile: ask for the file again
         return prepared if prepared.sha256 == kept.sha256 else None

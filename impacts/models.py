@@ -23,6 +23,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models import Region
 
+from .places import settlements
 from .storage import get_sealed_storage
 
 
@@ -67,6 +68,15 @@ class Language(models.TextChoices):
     RUSSIAN = "ru", _("Russian")
     ENGLISH = "en", _("English")
     OTHER = "other", _("Other")
+
+
+class PublicLocationKind(models.TextChoices):
+    """Which point a published report shows: chosen by the moderator, proposed by
+    impacts.places.settlements.default_public_location_kind when the report arrives."""
+
+    SETTLEMENT = "settlement", _("centre of the nearest settlement")
+    COARSE = "coarse", _("rounded to about 1 km")
+    NONE = "none", _("not shown on the map")
 
 
 class Status(models.TextChoices):
@@ -142,6 +152,10 @@ class ImpactReport(models.Model):
                                           null=True, blank=True)
     public_longitude = models.DecimalField(_("public longitude"), max_digits=8, decimal_places=5,
                                            null=True, blank=True)
+    # The public point is derived from this choice by set_public_location(); never the exact pin.
+    public_location_kind = models.CharField(
+        _("public location"), max_length=12, choices=PublicLocationKind.choices, default=PublicLocationKind.COARSE,
+    )
 
     # Who (never public except as the reporter chose through `attribution`).
     reporter_type = models.CharField(_("I am a"), max_length=20, choices=ReporterType.choices)
@@ -163,6 +177,9 @@ class ImpactReport(models.Model):
     language = models.CharField(_("language of the report"), max_length=8, choices=Language.choices)
     consent_publication = models.BooleanField(_("consent to publication"), default=False)
     consent_privacy = models.BooleanField(_("accepted the privacy terms"), default=False)
+    # A voice identifies the speaker: a voice message is published only if this is set AND a
+    # moderator approved it (Evidence.voice_publication_approved); otherwise its summary is shown.
+    voice_may_be_published = models.BooleanField(_("my voice messages may be published"), default=False)
 
     # Moderation.
     status = models.CharField(
@@ -218,6 +235,10 @@ class ImpactReport(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(severity__gte=1, severity__lte=4), name="report_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(public_location_kind__in=PublicLocationKind.values),
+                name="report_public_location_kind_valid",
             ),
         ]
         permissions = [
@@ -304,8 +325,7 @@ class ImpactReport(models.Model):
                 self.attribution, self.reporter_name, self.organisation
             )
             if self.public_latitude is None:
-                self.public_latitude = coarsen(self.latitude)
-                self.public_longitude = coarsen(self.longitude)
+                self.set_public_location(settlements.default_public_location_kind(self.latitude, self.longitude))
             if not self.reference:
                 # A unique placeholder until the id is known.
                 self.reference = f"PENDING-{uuid.uuid4().hex[:12]}"
@@ -314,6 +334,33 @@ class ImpactReport(models.Model):
             type(self).objects.filter(pk=self.pk).update(reference=self.reference)
             return
         super().save(*args, **kwargs)
+
+    def set_public_location(self, kind: str, source: tuple | None = None) -> None:
+        """Set the public point as `kind` says, from `source` (latitude, longitude).
+
+        The source is by default the reporter's exact point or, for a report without one, the
+        public point a moderator typed. A settlement's centre needs a settlement within
+        settlements.MAX_DISTANCE_KM; without one the point is rounded, and the kind says so.
+        """
+        if source is None:
+            exact = (self.latitude, self.longitude)
+            source = exact if None not in exact else (self.public_latitude, self.public_longitude)
+        latitude, longitude = source
+        if kind == PublicLocationKind.NONE or latitude is None or longitude is None:
+            kind, point = PublicLocationKind.NONE, (None, None)
+        elif kind == PublicLocationKind.SETTLEMENT and (found := settlements.nearest(latitude, longitude)):
+            point = found.settlement.public_point()
+        else:
+            kind, point = PublicLocationKind.COARSE, (coarsen(latitude), coarsen(longitude))
+        self.public_location_kind = kind
+        self.public_latitude, self.public_longitude = point
+
+    @property
+    def public_location_settlement(self) -> "settlements.Settlement | None":
+        """The settlement whose centre is shown, when the moderator chose one."""
+        if self.public_location_kind != PublicLocationKind.SETTLEMENT or self.public_latitude is None:
+            return None
+        return settlements.at_centre(self.public_latitude, self.public_longitude)
 
     def issue_tracking_token(self) -> str:
         """Create a new secret token; only its digest is stored. Call before the first save."""
@@ -340,12 +387,32 @@ class ReportCategory(models.Model):
 class EvidenceKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     DOCUMENT = "document", _("Document")
+    VIDEO = "video", _("Video")
+    AUDIO = "audio", _("Voice message")
 
 
 class EvidenceVisibility(models.TextChoices):
     PENDING = "pending", _("Awaiting review")
     APPROVED = "approved", _("Approved for publication")
     HIDDEN = "hidden", _("Hidden")
+
+
+class EvidenceState(models.TextChoices):
+    """Where a file is in background processing (impacts.evidence.processing); only READY is public."""
+
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    REFUSED = "refused", _("Refused")
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def public(self):
+        """Files the public may see on a published report: approved by a moderator and processed.
+
+        A moderator may approve (and publish the report) while a file is still processing; the
+        file then stays hidden until its public copy exists (state READY).
+        """
+        return self.filter(visibility=EvidenceVisibility.APPROVED, state=EvidenceState.READY)
 
 
 def random_name(instance, filename: str) -> str:
@@ -361,8 +428,11 @@ class Evidence(models.Model):
     original_name = models.CharField(_("file name as sent"), max_length=200, blank=True)
     public_file = models.FileField(_("public copy"), upload_to=random_name, blank=True)
     thumbnail = models.FileField(_("thumbnail"), upload_to=random_name, blank=True)
+    # Videos: the picture shown in the player before it starts (a JPEG without EXIF, public storage).
+    poster = models.FileField(_("poster picture"), upload_to=random_name, blank=True)
     sealed_file = models.FileField(_("sealed original"), upload_to=random_name, storage=get_sealed_storage)
-    sha256 = models.CharField(_("SHA-256 of the original"), max_length=64)
+    # Indexed on its own: the same file sent with another report is looked up by it.
+    sha256 = models.CharField(_("SHA-256 of the original"), max_length=64, db_index=True)
     content_type = models.CharField(_("content type (sniffed)"), max_length=60)
     size = models.PositiveBigIntegerField(_("size in bytes"))
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
@@ -378,17 +448,57 @@ class Evidence(models.Model):
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
     # What sanitising took out of the public copy (author, embedded GPS, actions...), for moderators.
     removed_metadata = models.JSONField(_("removed from the public copy"), default=list, blank=True)
+    # Videos and voice messages (impacts.evidence.video/audio).
+    duration_seconds = models.FloatField(_("duration in seconds"), null=True, blank=True)
+    summary = models.TextField(
+        _("written summary"), blank=True,
+        help_text=_("What the recording says, in words: shown to everyone in place of a voice that is not "
+                    "published, and as the text alternative of one that is."),
+    )
+    voice_publication_approved = models.BooleanField(
+        _("publish the voice itself"), default=False,
+        help_text=_("Only if the reporter allowed it in the form. Otherwise only the summary is public."),
+    )
+    # Fingerprints (impacts.evidence.fingerprints): the public copy's own SHA-256, and a 64-bit
+    # perceptual hash of the picture (signed, as PostgreSQL has no unsigned bigint) split into four
+    # indexed 16-bit bands so that near-duplicates are found without reading every row.
+    public_sha256 = models.CharField(_("SHA-256 of the public copy"), max_length=64, blank=True, editable=False)
+    phash = models.BigIntegerField(_("perceptual hash"), null=True, blank=True, editable=False)
+    phash_band_0 = models.IntegerField(null=True, blank=True, editable=False, db_index=True)
+    phash_band_1 = models.IntegerField(null=True, blank=True, editable=False, db_index=True)
+    phash_band_2 = models.IntegerField(null=True, blank=True, editable=False, db_index=True)
+    phash_band_3 = models.IntegerField(null=True, blank=True, editable=False, db_index=True)
     created = models.DateTimeField(_("received"), auto_now_add=True)
+    # Background processing (impacts.evidence.processing). A row saved with its public copy already
+    # made is READY; an upload saved by the report form starts PROCESSING, without a public copy.
+    state = models.CharField(_("processing"), max_length=10, choices=EvidenceState.choices,
+                             default=EvidenceState.READY)
+    refusal_reason = models.CharField(_("why it was refused"), max_length=500, blank=True)
+    processing_started_at = models.DateTimeField(_("processing claimed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["id"]
+        indexes = [
+            models.Index(fields=["processing_started_at"], condition=models.Q(state="processing"),
+                         name="evidence_processing_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["report", "sha256"], name="evidence_once_per_report"),
             models.CheckConstraint(
                 condition=~models.Q(visibility="hidden") | ~models.Q(hidden_reason=""),
                 name="evidence_hidden_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["processing", "ready", "refused"]), name="evidence_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="refused") | ~models.Q(refusal_reason=""),
+                name="evidence_refused_needs_reason",
             ),
         ]
 
@@ -397,7 +507,32 @@ class Evidence(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.visibility == EvidenceVisibility.APPROVED and self.report.is_public
+        """Whether anyone may fetch the public copy: approved, processed, published, and for a
+        voice, allowed by the reporter and approved by a moderator (`voice_is_public`)."""
+        return (
+            self.visibility == EvidenceVisibility.APPROVED
+            and self.state == EvidenceState.READY
+            and self.report.is_public
+            and (not self.is_voice or self.voice_is_public)
+        )
+
+    @property
+    def is_voice(self) -> bool:
+        """A voice message, or a "video" file that held sound only (its public copy is an M4A)."""
+        return self.kind == EvidenceKind.AUDIO or (self.public_file.name or "").endswith(".m4a")
+
+    @property
+    def voice_is_public(self) -> bool:
+        return self.is_voice and self.voice_publication_approved and self.report.voice_may_be_published
+
+    @property
+    def duration_label(self) -> str:
+        """A recording's length as the players show it: "0:42", "2:05", "1:02:03"; "" if unknown."""
+        if self.duration_seconds is None:
+            return ""
+        minutes, seconds = divmod(round(self.duration_seconds), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 class SealedAccess(models.Model):
@@ -595,11 +730,23 @@ class EvidenceWriter:
         prepared.original.seek(0)
         self._save(Evidence._meta.get_field("sealed_file"), item, f"original.{prepared.original_extension}",
                    prepared.original)
+        if prepared.public_bytes is None:
+            # Only accepted (evidence.accept_evidence): the task worker makes the public copy, then
+            # fingerprints it (impacts.evidence.processing).
+            item.state = EvidenceState.PROCESSING
+            item.save()
+            from .evidence.processing import enqueue_after_commit  # it imports this module
+
+            enqueue_after_commit(item.pk)
+            return item
         self._save(Evidence._meta.get_field("public_file"), item, f"public.{prepared.public_extension}",
                    prepared.public_bytes)
         if prepared.thumbnail_bytes:
             self._save(Evidence._meta.get_field("thumbnail"), item, "thumb.jpg", prepared.thumbnail_bytes)
         item.save()
+        from .evidence.fingerprints import fingerprint_evidence
+
+        fingerprint_evidence(item)  # once the public copy exists: here, or in background processing
         return item
 
 

@@ -2,7 +2,6 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -23,7 +22,9 @@ from kzcn.freshness import kept_until_change, public_page
 from projects.models import ProgrammeFigure, Project, Region, Sector
 from projects.views import status_comparison
 
-from . import abuse, charts, exports, workflow
+from . import abuse, byte_ranges, charts, exports, keyset, workflow
+from .evidence.fingerprints import file_sha256
+from .exports import prebuilt
 from .filters import ImpactReportFilter
 from .forms import (
     KEPT_FILES_FIELD,
@@ -45,7 +46,8 @@ from .models import (
     token_digest,
 )
 from .notifications import notify_reporter
-from .search import CappedPaginator
+from .places.base_map import place_map
+from .places.plants import MapFilter, plants_in
 from .tasks import send_lost_links
 
 SUBMITTED_SESSION_KEY = "impacts.just_submitted"
@@ -83,10 +85,23 @@ def _report_form_page(request, form, project, signed_token: str, status: int = 2
         "timestamp_name": abuse.TIMESTAMP_FIELD,
         "kept_files_name": KEPT_FILES_FIELD,
         "remove_kept_name": REMOVE_KEPT_FIELD,
+        "form_map": _form_map(),
     }
     response = render(request, "impacts/report_form.html", context, status=status)
     abuse.set_client_cookie(request, response)
     return response
+
+
+def _form_map() -> dict:
+    """What the form's pin map draws beneath the pin, and where each project with sourced coordinates is."""
+    plants = Project.objects.filter(latitude__isnull=False, longitude__isnull=False).values_list(
+        "pk", "latitude", "longitude")
+    return {
+        **place_map(),
+        "projects": {str(pk): [float(lat), float(lon)] for pk, lat, lon in plants},
+        "place_url": reverse("impacts:report_place"),
+        "nearby_url": reverse("impacts:report_nearby"),
+    }
 
 
 def _receive_report(request, project):
@@ -299,7 +314,7 @@ def report_detail(request, reference):
     show_original = "original" in request.GET
     context = {
         "report": report,
-        "evidence": report.evidence.filter(visibility="approved"),
+        "evidence": report.evidence.public(),  # approved and processed: never a file still processing
         "categories": report.categories.all(),
         "translation": None if show_original else report.translation_for(get_language()),
         "has_translation": report.translations.exists(),
@@ -308,7 +323,30 @@ def report_detail(request, reference):
     return render(request, "impacts/report_detail.html", context)
 
 
-EVIDENCE_VARIANTS = {"public": "public_file", "thumb": "thumbnail"}
+@public_page
+def evidence_record(request, pk):
+    """The public record of one published file: what an NGO cites to show it was not altered.
+
+    The same 404 for a file that does not exist, is hidden or processing, or belongs to an
+    unpublished report: nothing tells which.
+    """
+    item = (Evidence.objects.public().filter(report__in=ImpactReport.objects.published())
+            .exclude(public_file="").select_related("report", "report__project").filter(pk=pk).first())
+    if item is None or not item.is_public:
+        raise Http404
+    context = {
+        "item": item,
+        "report": item.report,
+        "public_sha256": item.public_sha256 or file_sha256(item.public_file),
+        "removed": [_(label) for label in item.removed_metadata or []],
+        "record_url": settings.KZCN_SITE_URL + request.path,
+    }
+    return render(request, "impacts/evidence_record.html", context)
+
+
+EVIDENCE_VARIANTS = {"public": "public_file", "thumb": "thumbnail", "poster": "poster"}
+# Public copies of videos and voice messages (impacts.evidence.media); photos and PDFs as before.
+MEDIA_CONTENT_TYPES = {"mp4": "video/mp4", "m4a": "audio/mp4"}
 
 
 def evidence_file(request, pk, variant):
@@ -323,14 +361,23 @@ def evidence_file(request, pk, variant):
     if not file:
         raise Http404
     if not item.is_public:  # a moderator's preview: never stored anywhere
-        return send_file(file, item, download=item.kind == "document")
+        return _send_evidence(request, file, item)
     # Public, but only until a moderator hides it or the report is withdrawn: browsers keep a copy
     # and ask again each time (304 while still public, 404 after), shared caches keep nothing.
     etag = quote_etag(hashlib.sha256(file.name.encode()).hexdigest()[:32])
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         return _revalidated(not_modified, etag)
-    return _revalidated(send_file(file, item, download=item.kind == "document"), etag)
+    return _revalidated(_send_evidence(request, file, item), etag)
+
+
+def _send_evidence(request, file, item):
+    """A public derivative; a video's or voice's copy with its own type, answering byte ranges."""
+    media_type = MEDIA_CONTENT_TYPES.get(file.name.rsplit(".", 1)[-1].lower())
+    response = send_file(file, item, download=item.kind == "document", content_type=media_type)
+    if media_type is None:
+        return response
+    return byte_ranges.honour_range(request, response, file, file.size)
 
 
 def _revalidated(response, etag: str):
@@ -364,8 +411,6 @@ def send_file(file, item, *, download: bool, content_type: str | None = None):
 # published() through _public_reports(), so nothing unpublished can reach them.
 
 REPORTS_PER_PAGE = 20
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 
 
 def _public_reports():
@@ -383,7 +428,8 @@ def _mapped(reports):
 
 def _query_without_page(request) -> str:
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):  # the filters, without the position in the list
+        query.pop(name, None)
     return query.urlencode()
 
 
@@ -391,14 +437,18 @@ MAP_LIST_PER_PAGE = 200
 
 
 def _paged(request, queryset, per_page: int) -> dict:
-    # A search counts its matches only up to a cap (a common word matches half of all reports).
-    paginator = CappedPaginator if request.GET.get("q", "").strip() else Paginator
-    page = paginator(queryset, per_page).get_page(request.GET.get("page"))
+    # Keyset pages (impacts.keyset); numbered ones, within the count's cap, for a ranked search.
+    page = keyset.web_page(request.GET, queryset, per_page)
     return {
         "page": page,
         "reports": page.object_list,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "page_range": None if getattr(page, "keyset", False)
+        else page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     }
+
+
+# Query parameters that say where in the list or in which order, not which reports.
+NOT_FILTERS = frozenset({"page", "after", "before", "ordering"})
 
 
 @public_page
@@ -407,20 +457,29 @@ def report_list(request):
     context = {
         "filterset": filterset,
         **_paged(request, filterset.qs, REPORTS_PER_PAGE),
-        "filtered": any(value for key, value in request.GET.items() if key not in ("page", "ordering")),
+        "filtered": any(value for key, value in request.GET.items() if key not in NOT_FILTERS),
         "query": _query_without_page(request),
     }
     return render(request, "impacts/report_list.html", context)
 
 
+def _unfiltered(request) -> bool:
+    """True when the export is the whole published list in its default order (a prebuilt dump)."""
+    chosen = {key: value for key, value in request.GET.items() if value and key not in ("page", "after", "before")}
+    return not chosen or chosen == {"ordering": "newest"}
+
+
 @public_page
 def report_export_csv(request):
-    """The filtered list as CSV, streamed row by row (see impacts.exports on attribution)."""
+    """The filtered list as CSV, streamed in chunks of rows (see impacts.exports on attribution);
+    unfiltered, the prebuilt file when it is current (impacts.exports.prebuilt)."""
+    filename = f"kzcn-watch-reports-{timezone.localdate():%Y-%m-%d}.csv"
+    if _unfiltered(request) and (dump := prebuilt.response("csv", filename)):
+        return dump
     response = StreamingHttpResponse(
         exports.csv_lines(_filtered_reports(request).qs, request.build_absolute_uri),
         content_type="text/csv; charset=utf-8",
     )
-    filename = f"kzcn-watch-reports-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Link"] = f'<{exports.license_url()}>; rel="license"'
     return response
@@ -428,7 +487,10 @@ def report_export_csv(request):
 
 @public_page
 def report_export_geojson(request):
-    """The filtered reports that have public coordinates, as a GeoJSON FeatureCollection, streamed."""
+    """The filtered reports that have public coordinates, as a GeoJSON FeatureCollection, streamed;
+    unfiltered, the prebuilt file when it is current (impacts.exports.prebuilt)."""
+    if _unfiltered(request) and (dump := prebuilt.response("geojson")):
+        return dump
     response = StreamingHttpResponse(
         exports.geojson_chunks(_filtered_reports(request).qs, request.build_absolute_uri),
         content_type="application/geo+json",
@@ -439,17 +501,20 @@ def report_export_geojson(request):
 
 @public_page
 def report_map(request):
-    filterset = _filtered_reports(request)
+    """The plants and the published reports on a map, and the same as text lists (the page without JavaScript)."""
+    filterset = MapFilter(request.GET, queryset=_public_reports())
+    plants = plants_in(filterset)
     query = _query_without_page(request)
     geojson_url = reverse("impacts:report_export_geojson") + (f"?{query}" if query else "")
     context = {
         "filterset": filterset,
         # The text list (for when JavaScript or tiles fail) is paged like the report list.
         **_paged(request, _mapped(filterset.qs), MAP_LIST_PER_PAGE),
+        "plants": plants,
         "query": query,
         "geojson_url": geojson_url,
-        "tile_url": getattr(settings, "KZCN_MAP_TILE_URL", DEFAULT_TILE_URL),
-        "tile_attribution": getattr(settings, "KZCN_MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+        "place_map": place_map(query, plants=plants.mapped),
+        "map_label": _("Map of plants and published reports"),
     }
     return render(request, "impacts/map.html", context)
 

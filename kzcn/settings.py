@@ -186,6 +186,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Media. Nothing here is served by path: public derivatives and sealed originals both go
 # through views that check publication and permissions (impacts.views / impacts.admin).
 MEDIA_ROOT = Path(env.str("KZCN_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# The prebuilt unfiltered CSV/GeoJSON dumps (impacts.exports.prebuilt); empty: `exports/` beside MEDIA_ROOT.
+KZCN_EXPORTS_ROOT = env.str("KZCN_EXPORTS_ROOT", default="") or None
 SEALED_ROOT = Path(env.str("KZCN_SEALED_ROOT", default=str(VAR_DIR / "sealed")))
 STORAGES = {
     "default": {
@@ -234,6 +236,22 @@ KZCN_MAX_PDF_PAGE_PIXELS = env.int("KZCN_MAX_PDF_PAGE_MEGAPIXELS", default=4) * 
 KZCN_PDF_RENDER_SECONDS = env.int("KZCN_PDF_RENDER_SECONDS", default=30)
 KZCN_PUBLIC_IMAGE_MAX_SIDE = env.int("KZCN_PUBLIC_IMAGE_MAX_SIDE", default=1600)
 KZCN_THUMBNAIL_SIDE = env.int("KZCN_THUMBNAIL_SIDE", default=320)
+# Videos and voice messages are re-encoded in a child process within these limits (impacts.evidence.video/audio).
+KZCN_VIDEO_MAX_SECONDS = env.int("KZCN_VIDEO_MAX_SECONDS", default=180)
+KZCN_AUDIO_MAX_SECONDS = env.int("KZCN_AUDIO_MAX_SECONDS", default=600)
+KZCN_VIDEO_MAX_PIXELS = env.int("KZCN_VIDEO_MAX_MEGAPIXELS", default=9) * 1_000_000  # 4K (8.3 MP) fits
+KZCN_MEDIA_PROCESS_SECONDS = env.int("KZCN_MEDIA_PROCESS_SECONDS", default=300)
+KZCN_MEDIA_MEMORY_BYTES = env.int("KZCN_MEDIA_MEMORY_MB", default=768) * 1024 * 1024  # 4K H.264 needs ~240 MB
+# Background processing of evidence (impacts.evidence.processing): a worker's claim on a file lasts
+# this long; after it `manage.py sweep_evidence` queues the file again (a worker killed mid-job).
+KZCN_EVIDENCE_LEASE_SECONDS = env.int("KZCN_EVIDENCE_LEASE_SECONDS", default=600)
+# Photos whose perceptual hashes differ in at most this many of 64 bits are shown to moderators as
+# near-duplicates (impacts.evidence.fingerprints).
+KZCN_NEAR_DUPLICATE_DISTANCE = env.int("KZCN_NEAR_DUPLICATE_DISTANCE", default=10)
+# Signs custody logs (impacts.evidence.custody); empty: derived from SECRET_KEY.
+KZCN_CUSTODY_KEY = env.str("KZCN_CUSTODY_KEY", default="")
+# /healthz trusts a storage's passed write-read-delete for this long (three paid requests on S3).
+KZCN_HEALTH_STORAGE_SECONDS = env.int("KZCN_HEALTH_STORAGE_SECONDS", default=60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB: bigger files stream to a temp file on disk
 DATA_UPLOAD_MAX_NUMBER_FILES = KZCN_MAX_FILES_PER_REPORT + 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file fields only
@@ -334,8 +352,11 @@ if not DEBUG:
     LANGUAGE_COOKIE_SECURE = True
 
 # The map's tile server: the map page loads tiles from it, and the CSP below allows its images.
-KZCN_MAP_TILE_URL = env.str("KZCN_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Empty (the default): no outside host at all; the map draws its own base layer from static files
+# (Kazakhstan's outline and main towns, static/vendor/naturalearth and static/vendor/geonames).
+KZCN_MAP_TILE_URL = env.str("KZCN_MAP_TILE_URL", default="")
 _tile_url = urlsplit(KZCN_MAP_TILE_URL.replace("{s}.", "*."))  # Leaflet's {s} subdomains → a wildcard
+_tile_hosts = [f"{_tile_url.scheme}://{_tile_url.netloc}"] if _tile_url.netloc else []
 
 # Content-Security-Policy (django-csp): no inline scripts or styles on the public site. The
 # admin alone also gets style-src 'unsafe-inline' (its templates use style attributes), added
@@ -345,15 +366,16 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", f"{_tile_url.scheme}://{_tile_url.netloc}"],
+        "img-src": ["'self'", "data:", *_tile_hosts],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
     },
 }
-# Browser features the site never uses, refused for it and anything it might embed.
-KZCN_PERMISSIONS_POLICY = "geolocation=(), camera=(), microphone=(), payment=(), usb=()"
+# Browser features the site never uses, refused for it and anything it might embed. Geolocation only
+# for the site itself: the report form's "Use my location" button (asked only when tapped).
+KZCN_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
 
 # The admin's address: moving it off /admin/ turns away the scanners that try only that.
 KZCN_ADMIN_URL = env.str("KZCN_ADMIN_URL", default="admin/").strip("/") + "/"

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods
 from impacts import abuse
 from impacts.evidence import PreparedEvidence
 from impacts.exports import spreadsheet_lines
+from impacts.places.base_map import around, place_map
+from impacts.places.plants import place_in_words
 from kzcn.freshness import public_page
 
 from . import suggested_document, timeline
@@ -64,8 +66,15 @@ def home(request: HttpRequest) -> HttpResponse:
         "ties": coverage.by_tie,
         "sectors": [(sector, sector_counts.get(sector.value, 0)) for sector in Sector],
         "latest_reports": latest_published_reports(),
+        **home_map(),
     }
     return render(request, "projects/home.html", context)
+
+
+def home_map() -> dict:
+    """The home page's map: every plant with sourced coordinates, and the published reports clustered."""
+    plants = list(Project.objects.filter(latitude__isnull=False, longitude__isnull=False).ordered_for())
+    return {"mapped_plants": plants, "place_map": place_map(plants=plants)}
 
 
 def latest_published_reports(count: int = 5) -> list:
@@ -106,6 +115,10 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "credits": [s.public_credit for s in project.suggestions.filter(credit=True) if s.public_credit],
         "main_source": next((source for source in sources if source.is_primary), None),
         "notes_sources": [source for source in sources if source.supports_environmental_notes],
+        # The plant and the published reports around it, where a source states where it is.
+        "place_map": place_map(bounds=around(project.latitude, project.longitude), plants=[project])
+        if project.has_coordinates else None,
+        "place_words": place_in_words(project),
     }
     return render(request, "projects/project_detail.html", context)
 

@@ -227,6 +227,9 @@ TABLE: dict[str, tuple] = {
     "projects/suggest/sent/": (lambda w: "/en/projects/suggest/sent/", PUBLIC),
     "report/": (lambda w: "/en/report/", PUBLIC),
     "report/sent/": (lambda w: "/en/report/sent/", PUBLIC),
+    # What the report form asks about a pin: the nearest settlement, and published reports nearby.
+    "report/place.json": (lambda w: "/en/report/place.json?lat=51.72&lon=75.32", PUBLIC),
+    "report/nearby/": (lambda w: "/en/report/nearby/?lat=51.72&lon=75.32&category=air", PUBLIC),
     # The tracking page opens only with the secret token; a guessed one finds nothing.
     "track/<str:token>/": ("track", {**NOBODY, "reporter": "ok"}),
     # Asking for lost links again: a form anyone may open (its answer never says if an address is known).
@@ -249,9 +252,13 @@ TABLE: dict[str, tuple] = {
         lambda w: f"/en/evidence/{w.public_evidence.pk}/sealed/",
         NOBODY,
     ),
+    # The public record of a file (hashes, citation): published files only, for staff too.
+    "evidence/<int:pk>/record/": (lambda w: f"/en/evidence/{w.public_evidence.pk}/record/", PUBLIC),
+    "evidence/<int:pk>/record/#unpublished": (lambda w: f"/en/evidence/{w.private_evidence.pk}/record/", NOBODY),
     "reports/export.csv": (lambda w: "/en/reports/export.csv", PUBLIC),
     "reports/export.geojson": (lambda w: "/en/reports/export.geojson", PUBLIC),
     "map/": (lambda w: "/en/map/", PUBLIC),
+    "map/points.json": (lambda w: "/en/map/points.json?zoom=5&bbox=46,40,88,56", PUBLIC),
     "reports/feed/": (lambda w: "/en/reports/feed/", PUBLIC),
     "reports/feed/project/<slug:slug>/": (lambda w: f"/en/reports/feed/project/{w.project.slug}/", PUBLIC),
     "reports/feed/region/<str:region>/": (lambda w: "/en/reports/feed/region/kyzylorda/", PUBLIC),
@@ -386,6 +393,15 @@ TABLE: dict[str, tuple] = {
     # Sealed originals: senior moderators (and superusers) only; each download is recorded.
     f"{A}impacts/impactreport/evidence/<int:pk>/sealed/": (
         lambda w: f"/{A}impacts/impactreport/evidence/{w.private_evidence.pk}/sealed/",
+        SENIOR_ONLY,
+    ),
+    # Two files side by side (public thumbnails only): moderators; the custody log: seniors.
+    f"{A}impacts/impactreport/evidence/<int:pk>/compare/<int:other>/": (
+        lambda w: f"/{A}impacts/impactreport/evidence/{w.private_evidence.pk}/compare/{w.public_evidence.pk}/",
+        MODERATION,
+    ),
+    f"{A}impacts/impactreport/<int:pk>/custody-log/": (
+        lambda w: f"/{A}impacts/impactreport/{w.unpublished.pk}/custody-log/",
         SENIOR_ONLY,
     ),
     **_model_rows(

@@ -180,7 +180,7 @@ def test_report_form_in_russian(client):
     assert "Краткий заголовок" in html
     assert "Отправить сообщение" in html
     assert "Никогда не публикуется. Видят только старшие модераторы." in html
-    assert "Перед публикацией из фото удаляются данные о местоположении." in html  # the files' help text
+    assert "Перед публикацией из фотографий удаляются данные о местоположении." in html  # the files' help text
 
 
 @pytest.mark.django_db
