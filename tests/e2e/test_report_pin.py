@@ -52,12 +52,20 @@ def exact_point_is_not_on(page, report) -> None:
             assert shown not in text and shown.replace(".", ",") not in text
 
 
+def map_can_be_seen(page) -> None:
+    """What the person sees: a map big enough to aim at, with Kazakhstan's outline drawn on it."""
+    expect(page.locator("#pin-map")).to_be_visible()
+    box = page.locator("#pin-map").bounding_box()
+    assert box["height"] >= 200 and box["width"] >= 250, box
+    expect(page.locator("#pin-map svg path").first).to_be_visible()
+
+
 def test_resident_taps_the_map_by_the_plant_on_a_desktop(browser, request, site, moderator):
     plant = make_project(name_en="Ekibastuz test power plant", latitude=PLANT[0], longitude=PLANT[1],
                          coordinates_source_url="https://example.org/plant", region="pavlodar")
     with a_visitor(browser, request, site, "desktop") as page:
         page.goto(site + "/en/report/")
-        expect(page.locator("#pin-map")).to_be_visible()
+        map_can_be_seen(page)
         page.select_option("#id_project", str(plant.pk))  # the map centres on the plant
         page.locator("#pin-map").click()  # a tap in the middle: by the plant
 
@@ -92,6 +100,7 @@ def test_villager_uses_their_location_on_a_phone_in_russian_and_sees_a_report_ne
         page.context.grant_permissions(["geolocation"], origin=site)
         page.context.set_geolocation({"latitude": IN_TEMIR[0], "longitude": IN_TEMIR[1], "accuracy": 20})
         page.goto(site + "/ru/report/")
+        map_can_be_seen(page)  # on a phone too
         page.fill("#id_site_name", "Карьер у дороги")
         page.select_option("#id_primary_category", "air")
         assert page.input_value("#id_latitude") == ""  # nothing is asked or filled before the tap
@@ -123,6 +132,7 @@ def test_resident_uses_the_place_of_their_photo_on_a_phone_in_kazakh(browser, re
     photo.write_bytes(evidence_files.jpeg_with_gps(lat=IN_EKIBASTUZ[0], lon=IN_EKIBASTUZ[1]))
     with a_visitor(browser, request, site, "phone", locale="kk-KZ") as page:
         page.goto(site + "/kk/report/")
+        map_can_be_seen(page)  # on a phone too
         page.fill("#id_site_name", "Күл үйіндісі")
         expect(page.locator("#photo-place")).to_be_hidden()
         page.set_input_files("#id_files", str(photo))
