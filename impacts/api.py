@@ -226,7 +226,9 @@ class ApiReportFilter(ImpactReportFilter):
     project = django_filters.CharFilter(method="filter_project")
 
     def filter_project(self, queryset, name: str, value: str):
-        return queryset.filter(project__pk=int(value)) if value.isdigit() else queryset.filter(project__slug=value)
+        if value.isascii() and value.isdigit():
+            return queryset.filter(project__pk=int(value))
+        return queryset.filter(project__slug=value)
 
     def is_valid(self) -> bool:
         valid = super().is_valid()

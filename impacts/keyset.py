@@ -91,7 +91,7 @@ class Cursor:
 def read_cursor(text: str, queryset: QuerySet, keys: list[Key]) -> Cursor:
     """The cursor written as ``text`` for a list sorted by ``keys``; CursorError if it is not one."""
     parts = text.split(SEPARATOR)
-    if len(parts) != len(keys) + 1 or not parts[0].isdigit():
+    if len(parts) != len(keys) + 1 or not (parts[0].isascii() and parts[0].isdigit()):
         raise CursorError(text)
     number = int(parts[0])
     if not 1 <= number <= MAX_PAGE_NUMBER:

@@ -105,7 +105,7 @@ def purge_expired(now: float | None = None) -> int:
     removed = 0
     for name in names:
         expiry = name.split("-", 1)[0]
-        if not expiry.isdigit() or int(expiry) < now:
+        if not (expiry.isascii() and expiry.isdigit()) or int(expiry) < now:
             storage.delete(f"{FOLDER}/{name}")
             removed += 1
     return removed

@@ -123,7 +123,7 @@ def parse_decimal(text: str, column: str) -> Decimal | None:
 def parse_integer(text: str, column: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise RowError(f"{column} is not a whole number: {text!r}")
     return int(text)
 

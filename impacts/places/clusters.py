@@ -10,6 +10,7 @@ Privacy: the caller passes a queryset that starts from `published()`; only `publ
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, FloatField, Min, QuerySet
@@ -62,7 +63,7 @@ class MapView:
 def parse_view(params) -> MapView:
     """The view from `zoom` and `bbox=west,south,east,north` in a query string, or MapViewError."""
     zoom_text = (params.get("zoom") or "").strip()
-    if not zoom_text.lstrip("-").isdigit() or not MIN_ZOOM <= int(zoom_text) <= MAX_ZOOM:
+    if not re.fullmatch(r"-?[0-9]+", zoom_text) or not MIN_ZOOM <= int(zoom_text) <= MAX_ZOOM:
         message = _("zoom must be a whole number from %(min)s to %(max)s.")
         raise MapViewError(message % {"min": MIN_ZOOM, "max": MAX_ZOOM})
     parts = (params.get("bbox") or "").split(",")

@@ -57,7 +57,7 @@ def report_nearby(request):
     project = request.GET.get("project", "").strip()
     if category and category not in Category.values:
         return _bad_request(_("Unknown category: choose one of the form's impacts."))
-    if project and not project.isdigit():
+    if project and not (project.isascii() and project.isdigit()):
         return _bad_request(_("The project must be given by its number."))
     if point:
         found = nearby.near_point(*point, category=category or None)
