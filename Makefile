@@ -53,10 +53,14 @@ test: setup browser
 # Needs PostgreSQL (creates and drops kzcn_bench) and Redis (flushes db 7) on 127.0.0.1; installs wrk.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kzcn_bench
 BENCH_CACHE_URL ?= redis://127.0.0.1:6379/7
+# Then the near-duplicate photo lookup at 100,000 files (bench/fingerprints.py, about a minute); the
+# run fails if either missed a goal, after both have printed their figures.
 bench: setup
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_CACHE_URL=$(BENCH_CACHE_URL) \
-		$(BIN)/python bench/public_pages.py $(BENCH_ARGS)
+	@BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_CACHE_URL=$(BENCH_CACHE_URL) \
+		$(BIN)/python bench/public_pages.py $(BENCH_ARGS); pages=$$?; \
+	$(BIN)/python bench/fingerprints.py; photos=$$?; \
+	exit $$(( pages || photos ))
 
 # Load test: gunicorn + PostgreSQL (database kzcn_h, recreated) + Redis db 5 on 127.0.0.1, 20 clients,
 # 200 reports with files; about 3 minutes. Needs PostgreSQL and Redis running locally.
