@@ -47,15 +47,13 @@ DATABASE_URL = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.
 CACHE_URL = os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/5")
 RATE_MESSAGE = "You have sent several reports in a short time"
 # The report POST before evidence moved to the task worker (every photo and PDF decoded and
-# re-encoded inside the request): this script, 2026-11-30 01:59 UTC, 2 CPUs shared with other work
-# (load average about 8), 5 gunicorn workers, 20 clients, 200 reports.
-# Measured after the move on the same machine, back to back under the same load (about 10-13):
-#   --in-request (the old way): POST p50 5648 ms, p95 11496 ms; form GET p50 3942 ms
-#   task worker (the new way):  POST p50 4562 ms, p95  7200 ms; form GET p50 4272 ms
-# A single POST now costs about 160 ms of CPU (no decoding); with 20 clients sending without pause
-# the latency is the queue in front of gunicorn (20 clients / requests per second), so the goal of
-# p95 < 1 s needs a machine that is not shared, or more CPUs.
-BASELINE_POST_MS = {"p50": 2838.1, "p95": 6198.7}
+# re-encoded inside the request): `--in-request`, 2026-11-30 03:25 UTC, an idle machine (2 CPUs,
+# load average 0.5), 5 gunicorn workers, 20 clients, 200 reports: POST p50 851 ms, p95 2033 ms.
+# The new way, just before on the same idle machine: POST p50 452 ms, p95 623 ms; every file
+# processed by the one task worker 13 s after the last post. On a machine shared with other work
+# (load average 10-13) both are several times slower (old: p95 11.5 s, new: p95 7.2 s): with 20
+# clients sending without pause the latency is the queue in front of gunicorn.
+BASELINE_POST_MS = {"p50": 851.3, "p95": 2033.1}
 POST_P95_GOAL_MS = 1000
 PROCESSING_WAIT_SECONDS = 600
 
