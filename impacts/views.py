@@ -433,7 +433,9 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-MAP_LIST_PER_PAGE = 200
+# The map page's text list (what a visitor without JavaScript reads), paged: 200 rows made the page
+# the slowest of the site (bench: 363 ms at 100,000 reports, half of it drawing the list).
+MAP_LIST_PER_PAGE = 50
 
 
 def _paged(request, queryset, per_page: int) -> dict:
