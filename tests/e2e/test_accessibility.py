@@ -3,7 +3,7 @@ problem on the public pages, in English, Russian and Kazakh."""
 
 import pytest
 from django.core.management import call_command
-from django.urls import Resolver404, resolve, translate_url
+from django.urls import Resolver404, resolve, reverse, translate_url
 
 from projects.models import Project
 
@@ -45,6 +45,7 @@ def test_public_pages_have_no_serious_accessibility_violations(page, site, moder
         translate_url(report.get_absolute_url(), language),
         "/map/",
         *_stats_url(),
+        translate_url(reverse("impacts:evidence_record", args=[report.evidence.public().first().pk]), language),
     ]
     problems = {}
     for url in urls:
