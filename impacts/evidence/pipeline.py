@@ -99,12 +99,7 @@ def accept_evidence(uploaded_file: UploadedFile) -> PreparedEvidence:
     can find (a truncated photo, a PDF with scripts or too many pages) is found by the worker and
     shown as a refused file. Reads the file once in chunks, so nothing is held in memory whole.
     """
-    name = sanitise_filename(getattr(uploaded_file, "name", ""))
-    if not uploaded_file.size:
-        raise limits.empty(name)
-    if uploaded_file.size > settings.KZCN_MAX_FILE_BYTES:
-        raise limits.too_large(name)
-    file_type, size, sha256, scanner = _read_once(uploaded_file, name)
+    name, file_type, size, sha256, scanner = _read_checked(uploaded_file)
     if scanner is not None and scanner.found:  # scripts or launch actions in plain sight: found for free
         raise _active_pdf(name)
     if file_type.kind == "photo":
@@ -133,13 +128,7 @@ def prepare_evidence(uploaded_file: UploadedFile, kinds: frozenset[str] = PHOTOS
     Only `kinds` are accepted: by default photos and PDFs, whose work in a request is bounded in
     seconds; video and voice take minutes and are made only by the task worker.
     """
-    name = sanitise_filename(getattr(uploaded_file, "name", ""))
-    if not uploaded_file.size:
-        raise limits.empty(name)
-    if uploaded_file.size > settings.KZCN_MAX_FILE_BYTES:
-        raise limits.too_large(name)
-
-    file_type, size, sha256, pdf_scanner = _read_once(uploaded_file, name)
+    name, file_type, size, sha256, pdf_scanner = _read_checked(uploaded_file)
     if file_type.kind not in kinds:
         raise _unsupported(name, allowed_types_text(kinds))
     fields = {
@@ -275,6 +264,16 @@ PREPARERS: dict[str, Preparer] = {
     "video": _media_preparer("video", "prepare_video"),
     "audio": _media_preparer("audio", "prepare_audio"),
 }
+
+
+def _read_checked(uploaded_file: UploadedFile) -> tuple[str, FileType, int, str, PdfNameScanner | None]:
+    """The display name, then the declared size and one pass over the bytes (`_read_once`)."""
+    name = sanitise_filename(getattr(uploaded_file, "name", ""))
+    if not uploaded_file.size:
+        raise limits.empty(name)
+    if uploaded_file.size > settings.KZCN_MAX_FILE_BYTES:
+        raise limits.too_large(name)
+    return (name, *_read_once(uploaded_file, name))
 
 
 def _read_once(uploaded_file: UploadedFile, name: str) -> tuple[FileType, int, str, PdfNameScanner | None]:
