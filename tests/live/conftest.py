@@ -49,6 +49,11 @@ class LiveSite:
             raise RuntimeError(result.stderr[-3000:])
         return json.loads(result.stdout.strip().splitlines()[-1])
 
+    def run_task_worker(self) -> None:
+        """What the production task worker does (evidence files' public copies, e-mails): every queued
+        task, then exit (`db_worker --batch`), with the site's own settings."""
+        servers.manage(self.env, "db_worker", "--batch", "--no-startup-delay")
+
     def start_another_app(self, name: str, **environment: str) -> tuple[servers.Process, int]:
         """A second gunicorn on the same database with some settings changed (an outage, say)."""
         port = servers.free_port()

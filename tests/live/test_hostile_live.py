@@ -177,6 +177,7 @@ def test_published_evidence_carries_no_metadata(site):
         files=[PHOTO, ("files", "lab.pdf", buffer.getvalue(), "application/pdf")],
     )
     assert page.status == 302, page.text[:2000]
+    site.run_task_worker()  # the public copies are made by the worker, as in production
     published = site.run_seed("publish", title)
 
     for pk, kind in published["evidence"]:
