@@ -39,6 +39,8 @@ def unthrottled(monkeypatch):
     monkeypatch.setattr(ApiRateThrottle, "THROTTLE_RATES", {"anon": "1000000/minute"})
 
 
+# Two minutes of generated requests: in `make test` always, in CI once (the PostgreSQL pass).
+@pytest.mark.slow
 def test_schemathesis_finds_no_mismatch_between_the_api_and_its_schema(live_server, site_with_reports,
                                                                       unthrottled, tmp_path):
     run = subprocess.run(  # noqa: S603 (our own tool from the virtualenv, fixed arguments)
