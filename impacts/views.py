@@ -426,9 +426,13 @@ def _mapped(reports):
     return reports.filter(public_latitude__isnull=False, public_longitude__isnull=False)
 
 
+# Query parameters that say where in the list a page is (numbered or keyset), not which reports.
+POSITION = frozenset({"page", "after", "before"})
+
+
 def _query_without_page(request) -> str:
     query = request.GET.copy()
-    for name in ("page", "after", "before"):  # the filters, without the position in the list
+    for name in POSITION:  # the filters, without the position in the list
         query.pop(name, None)
     return query.urlencode()
 
@@ -450,7 +454,7 @@ def _paged(request, queryset, per_page: int) -> dict:
 
 
 # Query parameters that say where in the list or in which order, not which reports.
-NOT_FILTERS = frozenset({"page", "after", "before", "ordering"})
+NOT_FILTERS = POSITION | {"ordering"}
 
 
 @public_page
@@ -467,7 +471,7 @@ def report_list(request):
 
 def _unfiltered(request) -> bool:
     """True when the export is the whole published list in its default order (a prebuilt dump)."""
-    chosen = {key: value for key, value in request.GET.items() if value and key not in ("page", "after", "before")}
+    chosen = {key: value for key, value in request.GET.items() if value and key not in POSITION}
     return not chosen or chosen == {"ordering": "newest"}
 
 
