@@ -7,8 +7,6 @@ Privacy rules that every layer relies on:
 - the tracking token is stored as a SHA-256 digest: the link is shown to the reporter once.
 """
 
-import hashlib
-import secrets
 import uuid
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,6 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models import Region
 
+from . import private_links
 from .places import settlements
 from .storage import get_sealed_storage
 
@@ -89,13 +88,23 @@ class Status(models.TextChoices):
     SPAM = "spam", _("Spam")
 
 
-def new_tracking_token() -> str:
-    """A random token for the private tracking link: 256 bits, unrelated to the id."""
-    return secrets.token_urlsafe(32)
+class FollowUp(models.TextChoices):
+    """A published report's public follow-up, beside its moderation status (empty: none yet).
+
+    Moved only by impacts.workflow, like the status, and recorded in the same ReportTransition rows."""
+
+    AWAITING_RESPONSE = "awaiting_response", _("Awaiting response")
+    COMPANY_RESPONDED = "company_responded", _("Company responded")
+    AUTHORITY_RESPONDED = "authority_responded", _("Authority responded")
+    ACTION_REPORTED = "action_reported", _("Action reported")
+    CONTINUES = "continues", _("The reporter says it continues")
+    RESOLVED = "resolved", _("Resolved, according to the reporter")
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+# The tracking link is a private link like every other (impacts.private_links); these names stay
+# for the code that reads the report's first link.
+new_tracking_token = private_links.new_token
+token_digest = private_links.digest
 
 
 def coarsen(value: Decimal | None, places: int = 2) -> Decimal | None:
@@ -115,6 +124,8 @@ class ImpactReportQuerySet(models.QuerySet):
 
     def by_tracking_token(self, token: str) -> "ImpactReport":
         """The report this private link opens: the link first shown, or a re-issued one still valid."""
+        if not isinstance(token, str) or not token or len(token) > private_links.MAX_TOKEN_LENGTH:
+            raise self.model.DoesNotExist
         digest = token_digest(token)
         reissued = TrackingLink.objects.valid().filter(digest=digest).values("report")
         # A subquery rather than a join: a report with several links must still come back once.
@@ -186,6 +197,10 @@ class ImpactReport(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    followup = models.CharField(
+        _("follow-up"), max_length=24, choices=FollowUp.choices, blank=True, default="", db_index=True
+    )
+    followup_changed_at = models.DateTimeField(_("follow-up changed"), null=True, blank=True)
     public_title = models.CharField(_("public title"), max_length=200, blank=True)
     public_description = models.TextField(
         _("public text"), blank=True, help_text=_("Redact names, phone numbers and exact addresses here.")
@@ -233,6 +248,9 @@ class ImpactReport(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="report_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(followup__in=["", *FollowUp.values]), name="report_followup_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(project__isnull=False) | ~models.Q(site_name=""),
                 name="report_has_project_or_site",
@@ -427,6 +445,12 @@ def random_name(instance, filename: str) -> str:
 
 class Evidence(models.Model):
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="evidence")
+    # Set for a file sent with a neighbour's update to a published report (impacts.neighbours):
+    # public only once that update is published.
+    update = models.ForeignKey(
+        "impacts.ReportUpdate", verbose_name=_("update"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="evidence",
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     original_name = models.CharField(_("file name as sent"), max_length=200, blank=True)
@@ -563,6 +587,9 @@ class ReportTransition(models.Model):
     action = models.CharField(_("action"), max_length=40)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    # A follow-up step (status stays "published") records the follow-up it left and reached.
+    from_followup = models.CharField(_("follow-up from"), max_length=24, choices=FollowUp.choices, blank=True)
+    to_followup = models.CharField(_("follow-up to"), max_length=24, choices=FollowUp.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="+",
@@ -583,8 +610,15 @@ class ReportTransition(models.Model):
         status with an UPDATE, so this row is the write that says so (kzcn.freshness)."""
         return Status.PUBLISHED in (self.from_status, self.to_status)
 
+    @property
+    def is_followup(self) -> bool:
+        return bool(self.to_followup) and self.from_status == self.to_status
+
     def __str__(self) -> str:
         # Shown in the admin (inline rows, the action log): the statuses in the reader's language.
+        if self.is_followup:
+            before = self.get_from_followup_display().lower() or "—"
+            return f"{self.report_id}: {before} → {self.get_to_followup_display().lower()}"
         return f"{self.report_id}: {self.get_from_status_display().lower()} → {self.get_to_status_display().lower()}"
 
 
@@ -790,24 +824,20 @@ def tracking_link_lifetime() -> timedelta:
     return timedelta(days=settings.KZCN_TRACKING_LINK_DAYS)
 
 
-class TrackingLinkQuerySet(models.QuerySet):
-    def valid(self) -> "TrackingLinkQuerySet":
-        return self.filter(created__gte=timezone.now() - tracking_link_lifetime())
-
+class TrackingLinkQuerySet(private_links.PrivateLinkQuerySet):
     def issue(self, report: "ImpactReport") -> str:
         """A new private token for `report`; only its digest is stored. Expired links are removed."""
-        self.filter(report=report, created__lt=timezone.now() - tracking_link_lifetime()).delete()
-        token = new_tracking_token()
-        self.create(report=report, digest=token_digest(token))
+        self.filter(report=report).expired().delete()
+        _link, token = super().issue(lifetime=tracking_link_lifetime(), report=report)
         return token
 
 
-class TrackingLink(models.Model):
-    """A further private link to a report (re-sent on request): only the token's SHA-256 is stored."""
+class TrackingLink(private_links.PrivateLink):
+    """A further private link to a report (re-sent on request): only the token's SHA-256 is stored.
+
+    The link shown after sending is the report's own `tracking_digest` and never expires."""
 
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="tracking_links")
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    created = models.DateTimeField(_("issued"), default=timezone.now)
 
     objects = TrackingLinkQuerySet.as_manager()
 
@@ -817,3 +847,10 @@ class TrackingLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.reference} link {self.pk}"
+
+
+# The follow-up after publication lives in packages of its own; their models are registered here.
+from .alerts.models import AlertSent, Subscription, SubscriptionLink  # noqa: E402, F401
+from .authorities.models import Authority, AuthorityRequest  # noqa: E402, F401
+from .neighbours.models import NeighbourMark, ReportUpdate  # noqa: E402, F401
+from .replies.models import CompanyInvitation, CompanyReply  # noqa: E402, F401

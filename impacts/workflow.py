@@ -5,6 +5,11 @@ and what the moderator must write (a reason, or a question for the reporter). `a
 only code that changes `ImpactReport.status`: the model refuses any other change on save, and
 the admin shows status read-only.
 
+A published report also has a public follow-up (`ImpactReport.followup`: awaiting response,
+company responded, ...). Follow-up actions are actions like the others: they start from
+"published", leave the status alone, move the follow-up, and are recorded in the same
+ReportTransition rows (`from_followup`/`to_followup`), by the same `apply()`.
+
 Concurrency: `apply()` moves the report with a conditional UPDATE on (status, version). If
 another moderator acted first, nothing is written and `ConcurrentChange` is raised.
 """
@@ -17,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import ImpactReport, NotificationKind, ReportMessage, ReportTransition, Status
+from .models import FollowUp, ImpactReport, NotificationKind, ReportMessage, ReportTransition, Status
 
 MODERATE = "impacts.moderate_report"
 WITHDRAW = "impacts.withdraw_report"
@@ -43,14 +48,17 @@ class Action:
     sources: frozenset
     target: str
     permission: str | None
-    requires: str | None = None  # "reason" or "question"
+    requires: str | None = None  # "reason", "question", "answer" or "update"
     notify: str | None = None  # a NotificationKind
+    followup: str | None = None  # a follow-up action: the FollowUp it leads to (the status stays)
 
-    def allowed_from(self, status: str) -> bool:
-        return status in self.sources
+    def allowed_from(self, status: str, followup: str = "") -> bool:
+        # A follow-up action never "moves" a report to the follow-up it already has.
+        return status in self.sources and (self.followup is None or followup != self.followup)
 
 
 OPEN = frozenset({Status.SUBMITTED, Status.IN_REVIEW, Status.NEEDS_INFO})
+PUBLISHED = frozenset({Status.PUBLISHED})
 
 ACTIONS: dict[str, Action] = {
     action.name: action
@@ -68,8 +76,27 @@ ACTIONS: dict[str, Action] = {
         Action("withdraw", gettext_lazy("Withdraw (take down)"), frozenset({Status.PUBLISHED}), Status.WITHDRAWN,
                WITHDRAW, requires="reason", notify=NotificationKind.WITHDRAWN),
         Action("mark_spam", gettext_lazy("Mark as spam"), OPEN, Status.SPAM, MODERATE, requires="reason"),
+        # After publication. Inviting a company (impacts.replies) or sending a request to an authority
+        # (impacts.authorities) applies "await_response"; approving their answers applies the next two.
+        *[
+            Action(name, label, PUBLISHED, Status.PUBLISHED, by, requires=requires, followup=followup)
+            for name, label, by, requires, followup in [
+                ("await_response", gettext_lazy("Mark as awaiting a response"), MODERATE, "reason",
+                 FollowUp.AWAITING_RESPONSE),
+                ("company_responded", gettext_lazy("Mark as answered by the company"), MODERATE, "reason",
+                 FollowUp.COMPANY_RESPONDED),
+                ("authority_responded", gettext_lazy("Mark as answered by the authority"), MODERATE, "reason",
+                 FollowUp.AUTHORITY_RESPONDED),
+                ("action_reported", gettext_lazy("Record that action was reported"), MODERATE, "reason",
+                 FollowUp.ACTION_REPORTED),
+                ("reporter_continues", gettext_lazy("It is still happening"), REPORTER, "update",
+                 FollowUp.CONTINUES),
+                ("reporter_resolved", gettext_lazy("It has been resolved"), REPORTER, "update", FollowUp.RESOLVED),
+            ]
+        ],
     ]
 }
+FOLLOWUP_ACTIONS = [a for a in ACTIONS.values() if a.followup is not None]
 
 MODERATOR_ACTIONS = [a for a in ACTIONS.values() if a.permission is not REPORTER]
 
@@ -81,7 +108,13 @@ def may_take_decisions(user) -> bool:
 
 def available_actions(report: ImpactReport, user) -> list[Action]:
     """What this user may do to this report now (for buttons; apply() checks again)."""
-    return [a for a in MODERATOR_ACTIONS if a.allowed_from(report.status) and user.has_perm(a.permission)]
+    return [a for a in MODERATOR_ACTIONS
+            if a.allowed_from(report.status, report.followup) and user.has_perm(a.permission)]
+
+
+def reporter_actions(report: ImpactReport) -> list[Action]:
+    """What the holder of the tracking link may do now (the follow-up buttons on the tracking page)."""
+    return [a for a in FOLLOWUP_ACTIONS if a.permission is REPORTER and a.allowed_from(report.status, report.followup)]
 
 
 def check(report: ImpactReport, action_name: str, *, by=None, message: str = "") -> Action:
@@ -95,7 +128,11 @@ def check(report: ImpactReport, action_name: str, *, by=None, message: str = "")
             raise WorkflowError(_("Only the reporter can do this, from the tracking page."))
     elif by is None or not by.has_perm(action.permission):
         raise WorkflowError(_("You do not have permission to %(action)s.") % {"action": str(action.label).lower()})
-    if not action.allowed_from(report.status):
+    if action.followup is not None and action.allowed_from(report.status) and report.followup == action.followup:
+        raise WorkflowError(
+            _("The report's follow-up is already “%(followup)s”.") % {"followup": report.get_followup_display()}
+        )
+    if not action.allowed_from(report.status, report.followup):
         raise WorkflowError(
             _("%(action)s is not possible for a report that is “%(status)s”.")
             % {"action": action.label, "status": report.get_status_display()}
@@ -105,6 +142,7 @@ def check(report: ImpactReport, action_name: str, *, by=None, message: str = "")
             "reason": _("Please give a reason."),
             "question": _("Please write the question for the reporter."),
             "answer": _("Please write your answer."),
+            "update": _("Please say in a few words what you see now."),
         }
         raise WorkflowError(needed[action.requires])
     return action
@@ -121,7 +159,9 @@ def apply(report: ImpactReport, action_name: str, *, by=None, message: str = "",
     version = report.version if expected_version is None else expected_version
     now = timezone.now()
     changes = {"status": action.target, "version": F("version") + 1, "updated": now}
-    if action.target == Status.PUBLISHED:
+    if action.followup is not None:
+        changes.update(followup=action.followup, followup_changed_at=now)
+    elif action.target == Status.PUBLISHED:
         changes["published_at"] = now
     with transaction.atomic():
         moved = ImpactReport.objects.filter(pk=report.pk, status=report.status, version=version).update(**changes)
@@ -135,6 +175,8 @@ def apply(report: ImpactReport, action_name: str, *, by=None, message: str = "",
             action=action.name,
             from_status=report.status,
             to_status=action.target,
+            from_followup=report.followup if action.followup is not None else "",
+            to_followup=action.followup or "",
             actor=by,
             actor_label="" if by else "reporter",
             message=message.strip(),
@@ -148,7 +190,7 @@ def apply(report: ImpactReport, action_name: str, *, by=None, message: str = "",
             from .notifications import notify_reporter
 
             notify_reporter(report, action.notify)
-        if Status.PUBLISHED in (report.status, action.target):
+        if action.followup is None and Status.PUBLISHED in (report.status, action.target):
             from .exports import prebuilt  # the dumps of every published report (rebuilt on commit)
 
             prebuilt.refresh_soon()

@@ -19,6 +19,9 @@ ALLOWED = {
     ("mark_spam", Status.SUBMITTED): Status.SPAM,
     ("mark_spam", Status.IN_REVIEW): Status.SPAM,
     ("mark_spam", Status.NEEDS_INFO): Status.SPAM,
+    # After publication the moderator's follow-up steps keep the report published.
+    **{(name, Status.PUBLISHED): Status.PUBLISHED
+       for name in ["await_response", "company_responded", "authority_responded", "action_reported"]},
 }
 
 
@@ -26,7 +29,9 @@ def transition_url(report):
     return reverse("admin:impacts_impactreport_transition", args=[report.pk])
 
 
-@pytest.mark.parametrize("action", [a for a in workflow.ACTIONS if a != "reporter_answered"])
+@pytest.mark.parametrize(
+    "action", [a.name for a in workflow.ACTIONS.values() if a.permission is not workflow.REPORTER]
+)
 @pytest.mark.parametrize("status", Status.values)
 def test_every_transition_is_allowed_or_refused_as_the_workflow_says(senior_moderator, action, status):
     report = make_report(status=status)
@@ -36,6 +41,7 @@ def test_every_transition_is_allowed_or_refused_as_the_workflow_says(senior_mode
         assert ImpactReport.objects.get(pk=report.pk).status == expected
         entry = ReportTransition.objects.get(report=report)
         assert (entry.from_status, entry.to_status, entry.actor) == (status, expected, senior_moderator)
+        assert entry.to_followup == (workflow.ACTIONS[action].followup or "")
     else:
         with pytest.raises(workflow.WorkflowError):
             workflow.apply(report, action, by=senior_moderator, message="reason given")

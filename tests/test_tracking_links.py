@@ -134,7 +134,9 @@ def test_reissued_links_expire_but_the_first_link_does_not(client, moderator, se
     assert "90 days" in mail.outbox[0].body and lost_page() in mail.outbox[0].body
     assert client.get(emailed).status_code == 200
 
-    TrackingLink.objects.update(created=timezone.now() - datetime.timedelta(days=91))
+    link = TrackingLink.objects.get()
+    assert link.expires - link.created == datetime.timedelta(days=90)
+    TrackingLink.objects.update(expires=timezone.now() - datetime.timedelta(seconds=1))
 
     assert client.get(emailed).status_code == 404
     assert client.get(reverse("impacts:track", args=[token])).status_code == 200
