@@ -685,3 +685,9 @@ class SealedAccessAdmin(admin.ModelAdmin):
         return False
 
 
+
+# The follow-up after publication: each package registers its own admin pages.
+from .alerts import admin as _alerts_admin  # noqa: E402, F401
+from .authorities import admin as _authorities_admin  # noqa: E402, F401
+from .neighbours import admin as _neighbours_admin  # noqa: E402, F401
+from .replies import admin as _replies_admin  # noqa: E402, F401

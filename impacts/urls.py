@@ -1,7 +1,11 @@
 from django.urls import path
 
 from . import feeds, views
+from .alerts import urls as alerts
+from .authorities import urls as authorities
+from .neighbours import urls as neighbours
 from .places import views as places
+from .replies import urls as replies
 
 app_name = "impacts"
 
@@ -27,4 +31,9 @@ urlpatterns = [
     path("reports/feed/project/<slug:slug>/", feeds.ProjectReportsFeed(), name="project_feed"),
     path("reports/feed/region/<str:region>/", feeds.RegionReportsFeed(), name="region_feed"),
     path("stats/", views.stats, name="stats"),
+    # After publication (each package's own addresses, in this one namespace).
+    *replies.urlpatterns,
+    *authorities.urlpatterns,
+    *neighbours.urlpatterns,
+    *alerts.urlpatterns,
 ]

@@ -1,0 +1,1 @@
+"""This package's admin pages (imported by impacts.admin, which Django discovers)."""

@@ -1,0 +1,3 @@
+"""This package's public addresses, included (under the language prefix) by impacts.urls."""
+
+urlpatterns = []
