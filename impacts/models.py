@@ -825,10 +825,10 @@ def tracking_link_lifetime() -> timedelta:
 
 
 class TrackingLinkQuerySet(private_links.PrivateLinkQuerySet):
-    def issue(self, report: "ImpactReport") -> str:
-        """A new private token for `report`; only its digest is stored. Expired links are removed."""
+    def for_report(self, report: "ImpactReport") -> str:
+        """A new private token for `report`, valid for the tracking-link lifetime; expired ones are removed."""
         self.filter(report=report).expired().delete()
-        _link, token = super().issue(lifetime=tracking_link_lifetime(), report=report)
+        _link, token = self.issue(lifetime=tracking_link_lifetime(), report=report)
         return token
 
 

@@ -121,7 +121,7 @@ def compose(notification: Notification, tracking_link: str = "") -> tuple[str, s
 
 def reissued_tracking_link(report: ImpactReport) -> str:
     """A new private link to `report` (valid for a limited time), in the active language."""
-    return settings.KZCN_SITE_URL + reverse("impacts:track", args=[TrackingLink.objects.issue(report)])
+    return settings.KZCN_SITE_URL + reverse("impacts:track", args=[TrackingLink.objects.for_report(report)])
 
 
 def _link_context() -> dict:

@@ -154,7 +154,7 @@ def test_only_the_digest_of_a_reissued_token_is_stored(moderator):
 
 def test_a_report_with_many_links_is_found_once_by_each():
     report, first = report_with_token()
-    tokens = [TrackingLink.objects.issue(report) for _ in range(3)]
+    tokens = [TrackingLink.objects.for_report(report) for _ in range(3)]
     for token in [first, *tokens]:
         assert ImpactReport.objects.by_tracking_token(token) == report
     with pytest.raises(ImpactReport.DoesNotExist):
