@@ -14,8 +14,12 @@ What it does, on 127.0.0.1 only:
 3. Every public page (`pages()` below; MEASURED_ROUTES and NOT_MEASURED account for every route of
    impacts/urls.py and projects/urls.py, as tests/test_bench_harness.py checks) is fetched once (its
    status, its bytes and its validators), then loaded by `wrk` with 4 connections for a fixed time:
-   cold (no validators), and cached (If-None-Match/If-Modified-Since from the first answer, expecting
-   304). Requests carry `X-Forwarded-Proto: https` and a client address per request, as from nginx.
+   cold (no validators: after the first request the server answers from the page it kept,
+   kzcn.page_cache, as it does for every visitor without a copy), drawn (each request with a query
+   parameter no page reads and no one asked for before: the view runs every time, as for a new
+   combination of filters),
+   and cached (If-None-Match/If-Modified-Since from the first answer, expecting 304). Requests
+   carry `X-Forwarded-Proto: https` and a client address per request, as from nginx.
 4. At the largest size, the full CSV and GeoJSON exports once each: time, bytes and the gunicorn
    workers' peak resident memory.
 5. Prints the table (p50/p95 per size, growth, × baseline, req/s, bytes) and the goals of issue 16
@@ -124,6 +128,16 @@ NOT_MEASURED = {
     "projects:suggestion_sent": "shown once after the visitor's own POST",
     "impacts:evidence_file": "the synthetic reports carry no files; files are sent with their own validators",
     "impacts:evidence_record": "the synthetic reports carry no files (a file's public record)",
+    # Issue 15 (after publication): forms and private links, none of them a page the public lists.
+    "impacts:affects_me": "a neighbour's POST (this affects me too), not a page",
+    "impacts:update_create": "a form with a CSRF token, never shared; not measured yet (like the report form)",
+    "impacts:update_sent": "shown once after the visitor's own POST",
+    "impacts:alerts_subscribe": "a form with a CSRF token, never shared; not measured yet (like the report form)",
+    "impacts:alerts_confirm": "private: a subscriber's link behind a secret token",
+    "impacts:alerts_unsubscribe": "private: a subscriber's link behind a secret token",
+    "impacts:company_reply": "private: a company's form behind a secret token",
+    "impacts:company_reply_document": "the synthetic reports carry no company replies or their files",
+    "impacts:authority_letter": "private: a reporter's letter behind the tracking token",
 }
 
 
@@ -452,7 +466,18 @@ def measure_page(page: Page, result: PageResult, size: int, port: int, args: arg
     if wrong := cold.unexpected("200"):
         result.problems.append(f"cold at {size:,}: {wrong}")
     if page.cacheable:
+        measure_drawn(page, result, size, port, args)
         measure_cached(page, result, size, port, headers, args)
+
+
+def measure_drawn(page: Page, result: PageResult, size: int, port: int, args) -> None:
+    """The page drawn by its view every time: each request's query is one no kept copy answers."""
+    url = f"http://{HOST}:{port}{page.path}"
+    drawn = wrk.run(url, connections=args.connections, seconds=args.cached_seconds, headers=PROXY_HEADERS,
+                    fresh_query=True)  # fmt: skip
+    result.drawn[size] = drawn
+    if wrong := drawn.unexpected("200"):
+        result.problems.append(f"drawn at {size:,}: {wrong}")
 
 
 def measure_cached(page: Page, result: PageResult, size: int, port: int, headers: dict, args) -> None:

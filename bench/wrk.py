@@ -66,13 +66,18 @@ def parse(output: str) -> Measurement:
     )
 
 
-def command(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> list[str]:
-    """The wrk command line: one thread per two connections, a timeout long enough for any page."""
+def command(
+    url: str, *, connections: int, seconds: int, headers: dict[str, str], fresh_query: bool = False
+) -> list[str]:
+    """The wrk command line: one thread per two connections, a timeout long enough for any page.
+
+    `fresh_query`: each request adds a parameter no page reads (`drawn=<n>`), so no kept copy
+    (kzcn.page_cache) answers it and the view runs every time."""
     threads = max(1, min(connections, 2))
-    header_args = [f"{name}: {value}" for name, value in headers.items()]
+    script_args = [f"{name}: {value}" for name, value in headers.items()] + (["fresh-query"] if fresh_query else [])
     return [
         wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "60s",
-        "-s", str(SCRIPT), url, "--", *header_args,
+        "-s", str(SCRIPT), url, "--", *script_args,
     ]  # fmt: skip
 
 
@@ -83,10 +88,10 @@ def wrk_path() -> str:
     return path
 
 
-def run(url: str, *, connections: int, seconds: int, headers: dict[str, str]) -> Measurement:
+def run(url: str, *, connections: int, seconds: int, headers: dict[str, str], fresh_query: bool = False) -> Measurement:
     """Load `url` with `connections` clients for `seconds`, sending `headers` with every request."""
     result = subprocess.run(  # noqa: S603 (wrk with our own arguments, against our own server)
-        command(url, connections=connections, seconds=seconds, headers=headers),
+        command(url, connections=connections, seconds=seconds, headers=headers, fresh_query=fresh_query),
         capture_output=True,
         text=True,
         timeout=seconds + 120,

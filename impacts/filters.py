@@ -7,9 +7,12 @@ import django_filters
 from django import forms
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kzcn.casefold import contains_text
+from kzcn.freshness import kept_until_change
+from projects.filters import FormDrawnOnce
 from projects.models import Project, Region, Sector
 
 from . import search as full_text
@@ -46,12 +49,17 @@ def approved_photos() -> Exists:
 
 
 def project_choices() -> list[tuple[int, str]]:
+    """Names and order in the visitor's language, read once per language until the catalogue changes."""
+    return kept_until_change(f"project-choices:{get_language()}", _project_choices)
+
+
+def _project_choices() -> list[tuple[int, str]]:
     # Fewer than 60 projects: a plain choice list avoids rendering a ModelChoice queryset per page.
     projects = Project.objects.only("pk", "name_en", "name_ru", "name_kk", "name_zh").ordered_for()
-    return [(project.pk, project.name) for project in projects]  # names and order in the visitor's language
+    return [(project.pk, project.name) for project in projects]
 
 
-class ImpactReportFilter(django_filters.FilterSet):
+class ImpactReportFilter(FormDrawnOnce, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     project = django_filters.ChoiceFilter(label=_("Project"), choices=project_choices, empty_label=_("Any project"))
     sector = django_filters.ChoiceFilter(

@@ -47,7 +47,8 @@ VERSION_KEY = "kzcn:site-version"
 WATCHED_APPS = frozenset({"impacts", "projects"})
 
 
-def _version_seconds() -> int:
+def version_seconds() -> int:
+    """How long the site version, and every copy and summary kept with it, may live (KZCN_SITE_VERSION_SECONDS)."""
     return getattr(settings, "KZCN_SITE_VERSION_SECONDS", 900)
 
 
@@ -57,7 +58,7 @@ def site_version() -> float | None:
         version = cache.get(VERSION_KEY)
         if version is None:
             # Expired, evicted or never set: start a new one (the first worker to get here wins).
-            cache.add(VERSION_KEY, time.time(), _version_seconds())
+            cache.add(VERSION_KEY, time.time(), version_seconds())
             version = cache.get(VERSION_KEY)
         return version
     except CACHE_ERRORS:
@@ -79,7 +80,7 @@ def _bump() -> None:
     try:
         previous = cache.get(VERSION_KEY) or 0.0
         # Strictly newer, even if two changes fall on the same clock tick.
-        cache.set(VERSION_KEY, max(time.time(), previous + 1e-6), _version_seconds())
+        cache.set(VERSION_KEY, max(time.time(), previous + 1e-6), version_seconds())
     except CACHE_ERRORS:
         log.warning("cache unavailable: site version not moved; copies may be stale until it expires")
 
@@ -136,7 +137,7 @@ def kept_until_change(name: str, compute: Callable[[], object]):
     if value is None:
         value = compute()
         try:
-            cache.set(key, value, _version_seconds())
+            cache.set(key, value, version_seconds())
         except CACHE_ERRORS:
             log.warning("cache unavailable: %s not kept", name)
     return value
@@ -176,14 +177,24 @@ def _validated(response, etag: str, version: float):
     return response
 
 
+# The site version an anonymous visitor's public page was drawn for (kzcn.page_cache keeps such pages).
+_COPY_VERSION = "_kzcn_copy_version"
+
+
+def copy_version(response) -> float | None:
+    """The site version `response` was drawn for if any anonymous visitor may be given it, else None."""
+    return getattr(response, _COPY_VERSION, None)
+
+
 def public_page(view):
     """For a page anyone may see: answer 304 when nothing changed, let anonymous copies be shared.
 
     Anonymous visitors get `ETag`/`Last-Modified` from the site version and
     `Cache-Control: public, max-age, stale-while-revalidate`; a conditional request whose validator
-    is still current is answered 304 without running the view. Signed-in staff get
-    `private, no-cache`: their pages may show more than the public's. A response that sets a cookie
-    is never shared (`SharedCopyGuard`).
+    is still current is answered 304 without running the view, and the page may be kept whole
+    for the next anonymous visitor (kzcn.page_cache). Signed-in staff get `private, no-cache`:
+    their pages may show more than the public's. A response that sets a cookie is never shared
+    (`SharedCopyGuard`, `page_cache.keepable`).
     """
 
     @wraps(view)
@@ -204,6 +215,7 @@ def public_page(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
             _validated(response, etag, version)
+            setattr(response, _COPY_VERSION, version)
         return response
 
     return page

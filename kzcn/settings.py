@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "kzcn.freshness.SharedCopyGuard",  # above session/CSRF/messages: a response setting a cookie is not shared
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kzcn.language.LocaleMiddleware",  # Django's; a form posted without a language keeps its data
+    "kzcn.page_cache.PageCacheMiddleware",  # after the language is known: anonymous public pages, kept whole
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -147,6 +148,11 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
 KZCN_PUBLIC_MAX_AGE = env.int("KZCN_PUBLIC_MAX_AGE", default=60)
 KZCN_PUBLIC_STALE_WHILE_REVALIDATE = env.int("KZCN_PUBLIC_STALE_WHILE_REVALIDATE", default=300)
 KZCN_SITE_VERSION_SECONDS = env.int("KZCN_SITE_VERSION_SECONDS", default=900)
+# Anonymous visitors' public pages kept whole in the cache until the site version moves (kzcn.page_cache).
+# Off in development, where an edited template must show on the next reload (and in tests, which
+# switch it on where they test it).
+KZCN_PAGE_CACHE = env.bool("KZCN_PAGE_CACHE", default=not DEBUG)
+KZCN_PAGE_CACHE_QUERY_SECONDS = env.int("KZCN_PAGE_CACHE_QUERY_SECONDS", default=60)  # searches, filters
 RATELIMIT_IP_META_KEY = "impacts.abuse.client_ip"  # honours KZCN_CLIENT_IP_HEADER below
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit does not list Django's own RedisCache, which increments atomically.
@@ -278,6 +284,8 @@ KZCN_PENDING_UPLOAD_MINUTES = env.int("KZCN_PENDING_UPLOAD_MINUTES", default=120
 # Tracking links sent later by e-mail (re-issued, lost-link requests) expire after this many days;
 # the link shown right after sending never does.
 KZCN_TRACKING_LINK_DAYS = env.int("KZCN_TRACKING_LINK_DAYS", default=90)
+# A company invited to answer a published report has this many days (impacts.replies).
+KZCN_REPLY_DAYS = env.int("KZCN_REPLY_DAYS", default=14)
 # Behind a reverse proxy, the client address is in this header (e.g. HTTP_X_FORWARDED_FOR).
 KZCN_CLIENT_IP_HEADER = env.str("KZCN_CLIENT_IP_HEADER", default="REMOTE_ADDR")
 
