@@ -470,6 +470,11 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "country"]
     list_filter = ["country"]
     search_fields = ["name"]
+    # The address is where moderators' invitations to answer reports go (impacts.replies); never public.
+    fieldsets = [
+        (None, {"fields": ["name", "country"]}),
+        (_("Contact for invitations to answer reports (never public)"), {"fields": ["contact_email", "contact_note"]}),
+    ]
 
 
 @admin.register(ProgrammeFigure)

@@ -39,6 +39,11 @@ PRIVATE = {
     "impacts.Notification": ["error"],
     "impacts.TrackingLink": ["digest"],
     "impacts.ReporterRequest": ["text"],
+    "impacts.Subscription": ["email"],
+    "impacts.SubscriptionLink": ["digest"],
+    "impacts.CompanyInvitation": ["email", "digest", "mail_error"],
+    "impacts.CompanyReply": ["document", "document_name", "document_sha256"],
+    "projects.Company": ["contact_email", "contact_note"],
     "auth.User": ["email", "password"],
 }
 LOOKUPS = ["exact", "iexact", "contains", "icontains", "startswith", "regex", "gte", "lte", "isnull", "in", "range"]
