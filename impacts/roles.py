@@ -16,6 +16,9 @@ _MODERATOR = [
     "impacts.view_reporterrequest", "impacts.change_reporterrequest",
     "impacts.view_reporttranslation", "impacts.add_reporttranslation", "impacts.change_reporttranslation",
     "projects.view_project",
+    # Letters to authorities (impacts.authorities): the list of bodies is the editors'.
+    "impacts.view_authority", "impacts.view_authorityrequest", "impacts.add_authorityrequest",
+    "impacts.change_authorityrequest",
 ]
 
 ROLES: dict[str, list[str]] = {
@@ -33,7 +36,9 @@ ROLES: dict[str, list[str]] = {
     ] + ["projects.view_programmefigure", "projects.change_programmefigure",
          "projects.view_importconflict", "projects.change_importconflict",
          "projects.view_suggestion", "projects.change_suggestion",
-         "projects.view_importdeletion", "projects.delete_importdeletion"],
+         "projects.view_importdeletion", "projects.delete_importdeletion",
+         "impacts.view_authority", "impacts.add_authority", "impacts.change_authority",
+         "impacts.delete_authority"],
 }
 
 

@@ -1,5 +1,6 @@
 """The bodies responsible per region, and formal requests sent to them about a published report."""
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -25,6 +26,12 @@ class AuthorityKind(models.TextChoices):
     OTHER = "other", _("Other body")
 
 
+class AuthorityQuerySet(models.QuerySet):
+    def for_region(self, region: str) -> "AuthorityQuerySet":
+        """The bodies a letter about a report in `region` may go to: that region's, and the national ones."""
+        return self.filter(active=True).filter(models.Q(region=region) | models.Q(region=""))
+
+
 class Authority(models.Model):
     """A public body that complaints and requests for environmental information are addressed to.
 
@@ -42,6 +49,8 @@ class Authority(models.Model):
     source_url = models.URLField(_("source of these details"), max_length=1000, blank=True)
     active = models.BooleanField(_("in use"), default=True)
 
+    objects = AuthorityQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("authority")
         verbose_name_plural = _("authorities")
@@ -49,6 +58,10 @@ class Authority(models.Model):
 
     def __str__(self) -> str:
         return self.name_ru
+
+    def name_in(self, language: str | None) -> str:
+        """The body's name in `language` (ru, kk or en), else in Russian, which every body has."""
+        return {"kk": self.name_kk, "en": self.name_en}.get((language or "")[:2], "") or self.name_ru
 
 
 class RequestKind(models.TextChoices):
@@ -65,11 +78,25 @@ class SendingChannel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class AuthorityRequestQuerySet(models.QuerySet):
+    def sent(self) -> "AuthorityRequestQuerySet":
+        return self.filter(sent_on__isnull=False)
+
+    def overdue(self, today=None) -> "AuthorityRequestQuerySet":
+        """Sent, unanswered, and past the legal deadline (deadlines.answer_due)."""
+        today = today or timezone.localdate()
+        return self.filter(answered_on__isnull=True, answer_due__lt=today)
+
+    def public(self) -> "AuthorityRequestQuerySet":
+        """What a published report's page shows: the letters recorded as sent (never who generated them)."""
+        return self.sent().filter(report__status="published").select_related("authority")
+
+
 class AuthorityRequest(models.Model):
     """A complaint or information request about a report: the letter as generated, then what happened."""
 
     report = models.ForeignKey("impacts.ImpactReport", on_delete=models.CASCADE,
-                               related_name="authority_requests")
+                               related_name="authority_requests", verbose_name=_("report"))
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="requests",
                                   verbose_name=_("authority"))
     kind = models.CharField(_("kind"), max_length=20, choices=RequestKind.choices)
@@ -98,6 +125,8 @@ class AuthorityRequest(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("recorded by"))
 
+    objects = AuthorityRequestQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("request to an authority")
         verbose_name_plural = _("requests to authorities")
@@ -105,3 +134,48 @@ class AuthorityRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.reference}: {self.get_kind_display()} → {self.authority}"
+
+    def is_overdue(self, today=None) -> bool:
+        """Sent, not answered, and the legal deadline has passed."""
+        today = today or timezone.localdate()
+        return self.answered_on is None and self.answer_due is not None and self.answer_due < today
+
+    def store_letter(self, pdf: bytes) -> None:
+        """Keep the letter as generated (sealed storage) with its SHA-256; call before the first save."""
+        from django.core.files.base import ContentFile
+
+        self.letter_sha256 = hashlib.sha256(pdf).hexdigest()
+        self.letter.save(f"{self.report.reference}-{self.kind}-{self.language}.pdf", ContentFile(pdf), save=False)
+
+    def record_sending(self, *, sent_on, channel: str, incoming_number: str, by) -> None:
+        """The letter went out: its legal deadline starts, and the report awaits a response."""
+        from .. import workflow
+        from ..models import FollowUp
+        from .deadlines import answer_due
+
+        self.sent_on, self.channel, self.incoming_number = sent_on, channel, incoming_number
+        self.answer_due = answer_due(self.kind, sent_on)
+        self.recorded_by = by
+        self.save()
+        # Already awaiting (a company was invited, another letter sent): nothing to move.
+        if self.report.followup != FollowUp.AWAITING_RESPONSE:
+            workflow.apply(self.report, "await_response", by=by, message=self.sent_message())
+
+    def record_answer(self, *, answered_on, summary: str, action_stated: str = "", document=None, by,
+                      action_reported: bool = False) -> None:
+        """The authority answered: keep what it said and move the report's public follow-up."""
+        from .. import workflow
+        from ..models import FollowUp
+
+        self.answered_on, self.answer_summary, self.action_stated = answered_on, summary, action_stated
+        if document is not None:
+            self.answer_document.save(f"answer.{document.name.rsplit('.', 1)[-1]}", document, save=False)
+        self.recorded_by = by
+        self.save()
+        if self.report.followup != FollowUp.AUTHORITY_RESPONDED:  # a second body's answer moves nothing
+            workflow.apply(self.report, "authority_responded", by=by, message=summary)
+        if action_reported and action_stated.strip() and self.report.followup != FollowUp.ACTION_REPORTED:
+            workflow.apply(self.report, "action_reported", by=by, message=action_stated)
+
+    def sent_message(self) -> str:
+        return _("%(kind)s sent to %(authority)s") % {"kind": self.get_kind_display(), "authority": self.authority}
