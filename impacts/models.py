@@ -432,9 +432,15 @@ class EvidenceQuerySet(models.QuerySet):
         """Files the public may see on a published report: approved by a moderator and processed.
 
         A moderator may approve (and publish the report) while a file is still processing; the
-        file then stays hidden until its public copy exists (state READY).
+        file then stays hidden until its public copy exists (state READY). A file sent with a
+        neighbour's update (impacts.neighbours) is public only once that update is published.
         """
-        return self.filter(visibility=EvidenceVisibility.APPROVED, state=EvidenceState.READY)
+        return self.filter(visibility=EvidenceVisibility.APPROVED, state=EvidenceState.READY).filter(
+            models.Q(update__isnull=True) | models.Q(update__state="published"))
+
+    def of_report_itself(self):
+        """Files sent with the report (or the reporter's answers), not with a neighbour's update."""
+        return self.filter(update__isnull=True)
 
 
 def random_name(instance, filename: str) -> str:
@@ -541,6 +547,7 @@ class Evidence(models.Model):
             self.visibility == EvidenceVisibility.APPROVED
             and self.state == EvidenceState.READY
             and self.report.is_public
+            and (self.update_id is None or self.update.state == "published")
             and (not self.is_voice or self.voice_is_public)
         )
 

@@ -22,7 +22,7 @@ from kzcn.freshness import kept_until_change, public_page
 from projects.models import ProgrammeFigure, Project, Region, Sector
 from projects.views import status_comparison
 
-from . import abuse, byte_ranges, charts, exports, keyset, workflow
+from . import abuse, byte_ranges, charts, exports, keyset, timeline, workflow
 from .evidence.fingerprints import file_sha256
 from .exports import prebuilt
 from .filters import ImpactReportFilter
@@ -45,6 +45,8 @@ from .models import (
     Status,
     token_digest,
 )
+from .neighbours import views as neighbours
+from .neighbours.forms import ReporterFollowUpForm
 from .notifications import notify_reporter
 from .places.base_map import place_map
 from .places.plants import MapFilter, plants_in
@@ -220,6 +222,8 @@ def track(request, token):
         answer_form = ReporterAnswerForm()
     if report.status not in (Status.WITHDRAWN, Status.SPAM, Status.REJECTED):
         request_form = ReporterRequestForm(report=report)
+    followup_actions = workflow.reporter_actions(report)
+    followup_form = ReporterFollowUpForm(initial={"version": report.version}) if followup_actions else None
     if request.method == "POST":
         if request.POST.get("form") == "answer" and answer_form is not None:
             answer_form = ReporterAnswerForm(request.POST, request.FILES)
@@ -233,6 +237,14 @@ def track(request, token):
             request_form = ReporterRequestForm(request.POST, report=report)
             if _record_request(report, request_form):
                 messages.success(request, _("Your request was sent to the moderators."))
+                return redirect("impacts:track", token=token)
+        elif request.POST.get("form") == "followup" and followup_form is not None:
+            followup_form = ReporterFollowUpForm(request.POST)
+            if followup_form.is_valid():
+                _record_followup(request, report, followup_form)
+                return redirect("impacts:track", token=token)
+            if "message" not in followup_form.errors:  # a tampered or mangled form, not a typing mistake
+                messages.error(request, _("That action is not available for this report now."))
                 return redirect("impacts:track", token=token)
         else:
             messages.error(request, _("That action is not available for this report now."))
@@ -248,12 +260,30 @@ def track(request, token):
         if request_form is not None and (request_form.is_bound or request_form.accepts_more)
         else None,
         "dialogue": report.messages.all(),
-        "evidence": report.evidence.all(),
+        "evidence": report.evidence.of_report_itself(),  # not the files of neighbours' updates
         "categories": report.categories.all(),
         "open_requests": open_requests,
+        "followup_form": followup_form,
+        "followup_actions": followup_actions,
     }
     status = 400 if request.method == "POST" else 200
     return _private(render(request, "impacts/track.html", context, status=status))
+
+
+def _record_followup(request, report: ImpactReport, form) -> None:
+    """Move the follow-up as the reporter says; a replayed or outdated form is refused and told so."""
+    action = form.cleaned_data["action"]
+    try:
+        workflow.apply(report, action, message=form.cleaned_data["message"],
+                       expected_version=form.cleaned_data["version"])
+    except workflow.ConcurrentChange:
+        messages.error(request, _("This report changed since you opened the page. Nothing was saved: "
+                                  "please look at it again and choose once more."))
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Thank you. The report now says: “%(followup)s”.")
+                         % {"followup": report.get_followup_display()})
 
 
 def _record_answer(report: ImpactReport, form: ReporterAnswerForm) -> bool:
@@ -314,11 +344,16 @@ def report_detail(request, reference):
     show_original = "original" in request.GET
     context = {
         "report": report,
-        "evidence": report.evidence.public(),  # approved and processed: never a file still processing
+        # Approved and processed (never a file still processing); a neighbour's photos are on the timeline.
+        "evidence": report.evidence.public().of_report_itself(),
         "categories": report.categories.all(),
         "translation": None if show_original else report.translation_for(get_language()),
         "has_translation": report.translations.exists(),
         "show_original": show_original,
+        "events": timeline.public_events(report),
+        "mark_count": report.neighbour_marks.count(),
+        "mark_message": neighbours.mark_message(request.GET.get(neighbours.MARK_OUTCOME_PARAMETER)),
+        **neighbours.mark_form_fields(),
     }
     return render(request, "impacts/report_detail.html", context)
 
