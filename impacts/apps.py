@@ -10,3 +10,7 @@ class ImpactsConfig(AppConfig):
         from kzcn import freshness
 
         freshness.connect_signals()  # public pages and summaries follow every write (kzcn.freshness)
+
+        from .alerts import signals as alerts
+
+        alerts.connect()  # each publication or follow-up queues its e-mail alerts (impacts.alerts.sending)

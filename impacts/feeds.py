@@ -1,5 +1,8 @@
 """Atom feeds of newly published reports: all of them, per project and per region.
 
+Each feed also carries the follow-ups of its published reports (a company responded, the reporter
+says it continues, ...): one entry per step, linking to that step on the report's timeline.
+
 Items carry the public title, an excerpt of the public (redacted) text, the report's link and
 the date it was published; nothing else about a report is read.
 
@@ -24,7 +27,8 @@ from kzcn.freshness import public_page
 from projects.models import Project, Region
 
 from . import exports
-from .models import ImpactReport
+from .models import FollowUp, ImpactReport, ReportTransition, Status
+from .timeline import PUBLIC_MESSAGE_ACTIONS
 
 ITEMS_PER_FEED = 50
 EXCERPT_WORDS = 60
@@ -90,24 +94,49 @@ class PublishedReportsFeed(Feed):
         """Published reports of this feed; subclasses narrow it."""
         return ImpactReport.objects.published()
 
+    def followups(self, obj):
+        """Follow-up steps on this feed's published reports, newest first.
+
+        Read straight from the transitions, in one query, with the rule of impacts.timeline: the new
+        state, and the words only where a moderator wrote them for the public. (timeline's
+        recent_public_events reads every kind of event, one query or more each: more than a feed
+        that every reader's client fetches every few minutes should cost.)
+        """
+        steps = ReportTransition.objects.filter(report__in=self.reports(obj), from_status=Status.PUBLISHED,
+                                                to_status=Status.PUBLISHED).exclude(to_followup="")
+        steps = steps.select_related("report").only("action", "to_followup", "message", "created",
+                                                    "report__reference", "report__public_title")
+        return steps.order_by("-created", "-pk")[:ITEMS_PER_FEED]
+
     def items(self, obj=None):
         reports = self.reports(obj).filter(published_at__isnull=False).order_by("-published_at", "-pk")
-        return reports.only("reference", "public_title", "public_description", "published_at")[:ITEMS_PER_FEED]
+        reports = reports.only("reference", "public_title", "public_description", "published_at")[:ITEMS_PER_FEED]
+        entries = [*reports, *self.followups(obj)]
+        return sorted(entries, key=self.item_pubdate, reverse=True)[:ITEMS_PER_FEED]
 
-    def item_title(self, item: ImpactReport) -> str:
+    def item_title(self, item: ImpactReport | ReportTransition) -> str:
+        if isinstance(item, ReportTransition):
+            return plain_text(f"{item.report.public_title} — {FollowUp(item.to_followup).label}")
         return plain_text(item.public_title)
 
-    def item_description(self, item: ImpactReport) -> str:
+    def item_description(self, item: ImpactReport | ReportTransition) -> str:
+        if isinstance(item, ReportTransition):
+            step = _("Report %(reference)s: %(followup)s") % {
+                "reference": item.report.reference, "followup": FollowUp(item.to_followup).label}
+            public_words = item.message if item.action in PUBLIC_MESSAGE_ACTIONS else ""
+            return Truncator(plain_text(f"{step}. {public_words}".strip())).words(EXCERPT_WORDS)
         return Truncator(plain_text(item.public_description)).words(EXCERPT_WORDS)
 
-    def item_link(self, item: ImpactReport) -> str:
+    def item_link(self, item: ImpactReport | ReportTransition) -> str:
+        if isinstance(item, ReportTransition):
+            return f"{item.report.get_absolute_url()}#event-followup-{item.pk}"  # its place on the timeline
         return item.get_absolute_url()
 
-    def item_pubdate(self, item: ImpactReport):
-        return item.published_at
+    def item_pubdate(self, item: ImpactReport | ReportTransition):
+        return item.created if isinstance(item, ReportTransition) else item.published_at
 
-    def item_updateddate(self, item: ImpactReport):
-        return item.published_at
+    def item_updateddate(self, item: ImpactReport | ReportTransition):
+        return self.item_pubdate(item)
 
 
 class ProjectReportsFeed(PublishedReportsFeed):
