@@ -26,14 +26,16 @@ catalogue: migrate
 	$(BIN)/python manage.py import_projects --if-empty
 
 # The tasks worker (evidence files' public copies, e-mails) runs beside the dev server and stops with
-# it, with the sweep that re-queues a file whose worker died. Its output, with every
-# e-mail sent (printed, unless EMAIL_URL says otherwise), is appended to var/worker.log.
+# it, with the sweep that re-queues a file whose worker died and the reminders to invited companies,
+# and once a day the alert digests (send_alert_digests, which also deletes unconfirmed subscriptions).
+# Its output, with every e-mail sent (printed, unless EMAIL_URL says otherwise), is appended to var/worker.log.
 # HOST=0.0.0.0:8000 serves the local network too (try the site from a phone on the same Wi-Fi).
 run: catalogue
 	@echo "Serving on http://$(HOST)/ (Ctrl-C to stop); e-mails are written to var/worker.log"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --interval 2 >>var/worker.log 2>&1 & \
-	(while sleep 300; do $(BIN)/python manage.py sweep_evidence; done) >>var/worker.log 2>&1 & \
+	(while sleep 300; do $(BIN)/python manage.py sweep_evidence; $(BIN)/python manage.py send_reply_reminders; done) >>var/worker.log 2>&1 & \
+	(while sleep 86400; do $(BIN)/python manage.py send_alert_digests; done) >>var/worker.log 2>&1 & \
 	$(BIN)/python manage.py runserver $(HOST)
 
 worker: setup
@@ -43,7 +45,12 @@ worker: setup
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
-test: setup browser
+# WeasyPrint (the letters to authorities) needs Pango from the system; install it only when it is missing.
+# No font package: the letters embed the DejaVu font shipped in static/vendor/fonts (Cyrillic and Kazakh).
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0)
+
+test: setup browser pdf-libs
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
 		(echo "Models and migrations differ: run manage.py makemigrations" && exit 1)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -32,6 +32,7 @@ from django.urls import LocalePrefixPattern, URLPattern, URLResolver, get_resolv
 from django.utils import timezone
 
 from impacts import workflow
+from impacts.alerts.models import Subscription
 from impacts.evidence import prepare_evidence
 from impacts.models import (
     EvidenceWriter,
@@ -148,6 +149,8 @@ def world(moderator, senior_moderator, editor, django_user_model) -> World:
             document=SimpleUploadedFile("original.pdf", evidence_files.pdf_bytes()),  # sealed, editors only
         ).pk,
         "impacts/impactreport": unpublished.pk,
+        "impacts/subscription": Subscription.objects.create(email="subscriber@example.org", project=project,
+                                                            confirmed_at=now).pk,
         "impacts/reporterrequest": request.pk,
         "impacts/sealedaccess": access.pk,
     }
@@ -258,6 +261,10 @@ TABLE: dict[str, tuple] = {
     "reports/export.csv": (lambda w: "/en/reports/export.csv", PUBLIC),
     "reports/export.geojson": (lambda w: "/en/reports/export.geojson", PUBLIC),
     "map/": (lambda w: "/en/map/", PUBLIC),
+    # E-mail alerts: anyone may subscribe; confirming and leaving need the e-mailed link (a guess finds nothing).
+    "alerts/": (lambda w: "/en/alerts/", PUBLIC),
+    "alerts/confirm/<str:token>/": (lambda w: f"/en/alerts/confirm/{new_tracking_token()}/", NOBODY),
+    "alerts/unsubscribe/<str:token>/": (lambda w: f"/en/alerts/unsubscribe/{new_tracking_token()}/", NOBODY),
     "map/points.json": (lambda w: "/en/map/points.json?zoom=5&bbox=46,40,88,56", PUBLIC),
     "reports/feed/": (lambda w: "/en/reports/feed/", PUBLIC),
     "reports/feed/project/<slug:slug>/": (lambda w: f"/en/reports/feed/project/{w.project.slug}/", PUBLIC),
@@ -298,7 +305,8 @@ TABLE: dict[str, tuple] = {
     ),
     f"{A}^(?P<app_label>auth|django_tasks_database|axes|otp_totp|projects|impacts)/$": (
         lambda w: f"/{A}impacts/",
-        admin(moderator="ok", senior="ok", editor="404"),
+        # Editors keep the list of authorities (impacts.authorities), so they see this app's index.
+        admin(moderator="ok", senior="ok", editor="ok"),
     ),
     f"{A}^(?P<app_label>auth|django_tasks_database|axes|otp_totp|projects|impacts)/$#auth": (
         lambda w: f"/{A}auth/",
@@ -410,7 +418,126 @@ TABLE: dict[str, tuple] = {
     **_model_rows(
         "impacts/sealedaccess", view=SENIOR_ONLY, add=NO_ADD, change=SENIOR_ONLY, delete=NO_ADD, history=SENIOR_ONLY
     ),
+    # Subscribers' addresses: superusers only (impacts/alerts/admin.py); subscriptions are made by their owners.
+    **_superuser_model("impacts/subscription", add=NO_ADD),
 }
+
+
+
+def _company_reply(w):
+    """A published company reply (with a document's safe copy) to the published report, made on first use."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+
+    from impacts.replies.models import CompanyInvitation, CompanyReply
+    from projects.models import Company
+
+    reply = CompanyReply.objects.filter(invitation__report=w.published).first()
+    if reply is None:
+        company = Company.objects.create(name="Replying Corp", contact_email="press@example.org")
+        invitation, _token = CompanyInvitation.objects.issue(
+            lifetime=None, report=w.published, company=company, email=company.contact_email, deadline=timezone.now(),
+            invited_by=get_user_model().objects.filter(is_staff=True).first())
+        reply = CompanyReply(invitation=invitation, text="We answer.", state="published")
+        reply.document_copy.save("copy.jpg", ContentFile(evidence_files.png_bytes(8, 8)), save=False)
+        reply.save()
+        w.objects["impacts/companyinvitation"], w.objects["impacts/companyreply"] = invitation.pk, reply.pk
+    return reply
+
+
+def _with_company_reply(rows: dict) -> dict:
+    return {key: (lambda w, build=build: (_company_reply(w), build(w))[1], expected)
+            for key, (build, expected) in rows.items()}
+
+
+# The company's right of reply: the private page opens only with its token (a guessed one finds
+# nothing); a published reply's document is public; invitations and replies are for moderators.
+TABLE.update({
+    "reply/<str:token>/": (lambda w: f"/en/reply/{new_tracking_token()}/", NOBODY),
+    "replies/<int:pk>/document/": (lambda w: f"/en/replies/{_company_reply(w).pk}/document/", PUBLIC),
+    "replies/<int:pk>/document/#no-such-reply": (lambda w: "/en/replies/999999/document/", NOBODY),
+    **_with_company_reply(_model_rows("impacts/companyinvitation", view=MODERATION, add=NO_ADD, change=MODERATION,
+                                      delete=NO_ADD, history=MODERATION)),
+    **_with_company_reply(_model_rows("impacts/companyreply", view=MODERATION, add=NO_ADD, change=MODERATION,
+                                      delete=NO_ADD, history=MODERATION)),
+    f"{A}impacts/companyinvitation/invite/<int:report_pk>/": (
+        lambda w: f"/{A}impacts/companyinvitation/invite/{w.published.pk}/", MODERATION),
+    f"{A}impacts/companyreply/<int:pk>/document/": (
+        lambda w: f"/{A}impacts/companyreply/{_company_reply(w).pk}/document/", MODERATION),
+})
+
+
+
+def _neighbour_update(w):
+    """A neighbour's update (waiting) and an "affects me too" on the published report, made on first use."""
+    from impacts.neighbours.models import NeighbourMark, ReportUpdate
+
+    if "impacts/reportupdate" not in w.objects:
+        update = ReportUpdate.objects.create(report=w.published, observed_on=timezone.localdate(), text="Still.")
+        w.objects["impacts/reportupdate"] = update.pk
+        w.objects["impacts/neighbourmark"] = NeighbourMark.objects.create(report=w.published).pk
+    return w
+
+
+def _with_neighbour_update(rows: dict) -> dict:
+    return {key: (lambda w, build=build: build(_neighbour_update(w)), expected)
+            for key, (build, expected) in rows.items()}
+
+
+# Neighbours' voices: public pages of a published report (an unpublished one is not found); the
+# updates and marks are read and decided on by moderators.
+TABLE.update({
+    "reports/<str:reference>/affects-me/": (lambda w: f"/en/reports/{w.published.reference}/affects-me/", PUBLIC),
+    "reports/<str:reference>/affects-me/#unpublished": (
+        lambda w: f"/en/reports/{w.unpublished.reference}/affects-me/", NOBODY),
+    "reports/<str:reference>/update/": (lambda w: f"/en/reports/{w.published.reference}/update/", PUBLIC),
+    "reports/<str:reference>/update/#unpublished": (
+        lambda w: f"/en/reports/{w.unpublished.reference}/update/", NOBODY),
+    "reports/<str:reference>/update/sent/": (lambda w: f"/en/reports/{w.published.reference}/update/sent/", PUBLIC),
+    **_with_neighbour_update(_model_rows("impacts/reportupdate", view=MODERATION, add=NO_ADD, change=MODERATION,
+                                         delete=NO_ADD, history=MODERATION)),
+    **_with_neighbour_update(_model_rows("impacts/neighbourmark", view=MODERATION, add=NO_ADD, change=MODERATION,
+                                         delete=NO_ADD, history=MODERATION)),
+})
+
+def _authority_request(w):
+    """An authority and a request to it about the published report, with its letter and the answer's
+    document, made on first use."""
+    from django.core.files.base import ContentFile
+
+    from impacts.authorities.models import Authority, AuthorityRequest
+
+    if "impacts/authorityrequest" not in w.objects:
+        authority = Authority.objects.create(name_ru="Департамент экологии", kind="ecology", region="pavlodar")
+        request = AuthorityRequest(report=w.published, authority=authority, kind="complaint")
+        request.letter.save("letter.pdf", ContentFile(b"%PDF-1.4 letter"), save=False)
+        request.answer_document.save("answer.pdf", ContentFile(b"%PDF-1.4 answer"), save=False)
+        request.save()
+        w.objects["impacts/authority"], w.objects["impacts/authorityrequest"] = authority.pk, request.pk
+    return w
+
+
+def _with_authority_request(rows: dict) -> dict:
+    return {key: (lambda w, build=build: build(_authority_request(w)), expected)
+            for key, (build, expected) in rows.items()}
+
+
+# The regulator's answer: editors keep the bodies (moderators may look); moderators write and record
+# the letters, which are never deleted; the reporter's letter page opens only with the tracking token.
+TABLE.update({
+    "track/<str:token>/letter/": (
+        lambda w: reverse("impacts:authority_letter", args=[new_tracking_token()]), NOBODY),
+    **_with_authority_request(_model_rows("impacts/authority", view=CATALOGUE, add=CATALOGUE_EDIT, change=CATALOGUE,
+                                          delete=CATALOGUE_EDIT, history=CATALOGUE)),
+    **_with_authority_request(_model_rows("impacts/authorityrequest", view=MODERATION, add=MODERATION,
+                                          change=MODERATION, delete=NO_ADD, history=MODERATION)),
+    f"{A}impacts/authorityrequest/<int:pk>/letter/": (
+        lambda w: f"/{A}impacts/authorityrequest/{_authority_request(w).objects['impacts/authorityrequest']}/letter/",
+        MODERATION),
+    f"{A}impacts/authorityrequest/<int:pk>/answer/": (
+        lambda w: f"/{A}impacts/authorityrequest/{_authority_request(w).objects['impacts/authorityrequest']}/answer/",
+        MODERATION),
+})
 
 
 def _special_url(kind: str, w: World, persona: str) -> str:
