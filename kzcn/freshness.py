@@ -208,17 +208,28 @@ def public_page(view):
         version = site_version()
         if version is None:
             return view(request, *args, **kwargs)
-        etag = _etag(request, version)
-        not_modified = get_conditional_response(request, etag=etag, last_modified=int(version))
-        if not_modified is not None:
-            return _validated(not_modified, etag, version)
+        if (answer := not_modified(request, version)) is not None:
+            return answer
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            _validated(response, etag, version)
+            _validated(response, _etag(request, version), version)
             setattr(response, _COPY_VERSION, version)
         return response
 
+    page.is_public_page = True  # kzcn.page_cache answers conditional requests for such pages itself
     return page
+
+
+def not_modified(request, version: float):
+    """The 304 (or 412) for an anonymous conditional request to a public page at site `version`, or None.
+
+    The validators depend on the version, the language and the negotiated format only, so this
+    answer needs neither the view nor the page: `public_page` gives it before running the view, and
+    kzcn.page_cache before the rest of the middleware.
+    """
+    etag = _etag(request, version)
+    answer = get_conditional_response(request, etag=etag, last_modified=int(version))
+    return None if answer is None else _validated(answer, etag, version)
 
 
 class SharedCopyGuard:

@@ -15,9 +15,12 @@ A copy is kept only when all of these hold, so nothing personal or single-use is
 - an address with a query is kept only when asked for a second time, and for a minute
   (`PageCacheMiddleware.lifetime`), so nobody can fill the cache with one-off searches.
 A request with a session cookie (staff, a reporter who just sent a form) is never answered from a
-copy. A conditional request (a browser or proxy revalidating its own copy) is answered 304 from the
-validators kept beside the page when its copy is current, and with the kept page when it is not
-(after a publication every revalidating visitor needs the new page; it is drawn once).
+copy. A conditional request (a browser or proxy revalidating its own copy) to any public page is
+answered 304 here when its copy is current, as `public_page` would answer it, without the rest of
+the middleware (validators depend on the site version, language and format only: also for pages
+never kept, such as the API, streamed CSV and pages with a query); when its copy is outdated, it
+gets the kept page if there is one (after a publication every revalidating visitor needs the new
+page; it is drawn once).
 
 Placed after LocaleMiddleware, which has chosen the language, and above the middleware that adds
 the security headers, so a copy carries exactly the headers the drawn page had.
@@ -30,15 +33,15 @@ import zlib
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.cache import get_conditional_response, has_vary_header
+from django.urls import Resolver404, resolve
+from django.utils.cache import has_vary_header
 
-from kzcn.freshness import VERSION_KEY, copy_version, version_seconds
+from kzcn.freshness import VERSION_KEY, copy_version, not_modified, version_seconds
 from kzcn.middleware import CACHE_ERRORS
 
 log = logging.getLogger(__name__)
 
 PAGE_PREFIX = "kzcn:page:"
-VALIDATORS = ":validators"  # beside each page: what a conditional request is answered with
 SEEN = ":seen"  # an address with a query asked for once (kept when asked again)
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
 
@@ -103,15 +106,12 @@ def _replayed(stored) -> HttpResponse:
     return response
 
 
-def _answer_to_validators(request, validators):
-    """304 (or 412) when the visitor's own copy is still current, as `public_page` would answer; else None."""
-    version, headers = validators
-    etag = dict(headers).get("ETag")
-    answer = get_conditional_response(request, etag=etag, last_modified=int(version))
-    if answer is not None:
-        for name, value in headers:
-            answer[name] = value
-    return answer
+def _is_public_page(request) -> bool:
+    """Whether the address is served by a `kzcn.freshness.public_page` view."""
+    try:
+        return getattr(resolve(request.path_info).func, "is_public_page", False)
+    except Resolver404:
+        return False
 
 
 class PageCacheMiddleware:
@@ -153,24 +153,22 @@ class PageCacheMiddleware:
 
     @staticmethod
     def kept_answer(request, key: str):
-        """From the cache (one round trip; two for an outdated copy): 304 when the visitor's own copy
+        """From the cache, in one round trip: 304 when a revalidating visitor's copy of a public page
         is current, else the kept page (also for a visitor whose copy is outdated), else None."""
-        if not any(header in request.META for header in CONDITIONAL_HEADERS):
-            return _replayed(stored) if (stored := _current(cache.get_many([VERSION_KEY, key]), key)) else None
-        validators = _current(cache.get_many([VERSION_KEY, key + VALIDATORS]), key + VALIDATORS)
-        if validators is None:
-            return None
-        if (answer := _answer_to_validators(request, validators)) is not None:
-            return answer
-        return _replayed(stored) if (stored := _current(cache.get_many([VERSION_KEY, key]), key)) else None
+        found = cache.get_many([VERSION_KEY, key])
+        conditional = any(header in request.META for header in CONDITIONAL_HEADERS)
+        version = found.get(VERSION_KEY)
+        if conditional and version is not None and _is_public_page(request):
+            if (answer := not_modified(request, version)) is not None:
+                return answer
+        return _replayed(stored) if (stored := _current(found, key)) else None
 
     @staticmethod
     def keep(key: str, response, seconds: int) -> None:
         version = copy_version(response)
-        validators = [(name, response[name]) for name in ("ETag", "Last-Modified", "Cache-Control") if name in response]
         # Compressed: a page takes a tenth of the memory, for a fraction of a millisecond.
         page = (version, zlib.compress(response.content, 1), list(response.items()))
         try:
-            cache.set_many({key: page, key + VALIDATORS: (version, validators)}, seconds)
+            cache.set(key, page, seconds)
         except CACHE_ERRORS:
             log.warning("cache unavailable: page not kept")

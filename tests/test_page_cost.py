@@ -119,8 +119,9 @@ def test_a_withdrawn_report_leaves_every_kept_copy(client, site, senior_moderato
 def test_a_search_asked_for_once_is_not_kept_and_a_repeated_one_for_a_minute(client, site, monkeypatch, settings):
     settings.KZCN_PAGE_CACHE_QUERY_SECONDS = 45
     kept = []
-    original = cache.set_many
-    monkeypatch.setattr(cache, "set_many", lambda data, timeout: kept.append(timeout) or original(data, timeout))
+    original = cache.set
+    monkeypatch.setattr(cache, "set", lambda key, value, timeout=None: (
+        kept.append(timeout) if key.startswith(page_cache.PAGE_PREFIX) else None) or original(key, value, timeout))
     for word in ("dust", "smoke", "ash"):
         client.get(reverse("impacts:report_list"), {"q": word})
     assert kept == []  # one-off searches cannot fill the cache
@@ -384,3 +385,30 @@ def test_the_benchmark_draws_pages_with_a_query_no_kept_copy_answers(monkeypatch
     plain = wrk.command("http://127.0.0.1:1/en/reports/", connections=4, seconds=2, headers={})
     assert drawn[-1] == "fresh-query" and "fresh-query" not in plain
     assert 'if line == "fresh-query"' in wrk.SCRIPT.read_text()
+
+
+def test_a_revalidating_visitor_of_any_public_page_is_answered_before_the_view(
+    client, site, django_assert_num_queries
+):
+    """Pages never kept (the API, a streamed CSV, a query asked once) are revalidated without the view."""
+    project, _report = site
+    urls = [
+        reverse("api:report-list"),
+        reverse("projects:project_timeline_csv", kwargs={"slug": project.slug}),
+        reverse("impacts:report_list") + "?q=once",
+    ]
+    for url in urls:
+        first = client.get(url)
+        if first.streaming:
+            b"".join(first.streaming_content)
+        with django_assert_num_queries(0):
+            again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert again.status_code == 304 and again["ETag"] == first["ETag"], url
+
+
+def test_a_private_page_is_not_answered_304_by_the_cache(client, site):
+    """Only public pages: the tracking page (no validators, no-store) is never answered from here."""
+    url = reverse("impacts:track", args=["not-a-token"])
+    response = client.get(url, HTTP_IF_NONE_MATCH='W/"anything"',
+                          HTTP_IF_MODIFIED_SINCE="Mon, 30 Nov 2026 00:00:00 GMT")
+    assert response.status_code == 404
