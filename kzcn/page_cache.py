@@ -26,12 +26,15 @@ Placed after LocaleMiddleware, which has chosen the language, and above the midd
 the security headers, so a copy carries exactly the headers the drawn page had.
 """
 
+import functools
 import hashlib
 import logging
 import zlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import has_vary_header
@@ -106,12 +109,24 @@ def _replayed(stored) -> HttpResponse:
     return response
 
 
-def _is_public_page(request) -> bool:
-    """Whether the address is served by a `kzcn.freshness.public_page` view."""
+@functools.lru_cache(maxsize=4096)
+def _is_public_path(path: str) -> bool:
     try:
-        return getattr(resolve(request.path_info).func, "is_public_page", False)
+        return getattr(resolve(path).func, "is_public_page", False)
     except Resolver404:
         return False
+
+
+def _is_public_page(request) -> bool:
+    """Whether the address is served by a `kzcn.freshness.public_page` view (remembered per path:
+    the URLs do not change while the process runs)."""
+    return _is_public_path(request.path_info)
+
+
+@receiver(setting_changed)
+def _forget_paths(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _is_public_path.cache_clear()
 
 
 class PageCacheMiddleware:
@@ -153,15 +168,15 @@ class PageCacheMiddleware:
 
     @staticmethod
     def kept_answer(request, key: str):
-        """From the cache, in one round trip: 304 when a revalidating visitor's copy of a public page
-        is current, else the kept page (also for a visitor whose copy is outdated), else None."""
-        found = cache.get_many([VERSION_KEY, key])
-        conditional = any(header in request.META for header in CONDITIONAL_HEADERS)
-        version = found.get(VERSION_KEY)
-        if conditional and version is not None and _is_public_page(request):
-            if (answer := not_modified(request, version)) is not None:
+        """From the cache: 304 when a revalidating visitor's copy of a public page is current (one
+        small read: the version), else the kept page (also for a visitor whose copy is outdated),
+        else None."""
+        if any(header in request.META for header in CONDITIONAL_HEADERS) and _is_public_page(request):
+            version = cache.get(VERSION_KEY)
+            if version is not None and (answer := not_modified(request, version)) is not None:
                 return answer
-        return _replayed(stored) if (stored := _current(found, key)) else None
+        stored = _current(cache.get_many([VERSION_KEY, key]), key)
+        return _replayed(stored) if stored else None
 
     @staticmethod
     def keep(key: str, response, seconds: int) -> None:
