@@ -57,6 +57,26 @@ CONTACT_FIELDS = ("reporter_name", "contact_email", "contact_phone")
 EXACT_LOCATION_FIELDS = ("latitude", "longitude")
 
 
+class ModeratorsOnly:
+    """Admin pages that belong to moderators (the permission to moderate reports), not to a model
+    permission: companies' replies, invitations, neighbours' updates and marks. No one adds or deletes there."""
+
+    def _moderator(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff and request.user.has_perm(workflow.MODERATE)
+
+    def has_module_permission(self, request):
+        return self._moderator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._moderator(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def staff_label(user) -> str:
     """How a staff member is shown to other staff: their full name, or a neutral label, never the login."""
     if user is None:

@@ -23,7 +23,7 @@ from projects.models import Region
 
 from . import private_links
 from .places import settlements
-from .storage import get_sealed_storage
+from .storage import get_sealed_storage, stored_file_name
 
 
 class ReporterType(models.TextChoices):
@@ -445,8 +445,7 @@ class EvidenceQuerySet(models.QuerySet):
 
 def random_name(instance, filename: str) -> str:
     """Stored names are random; the uploader's name is kept only as sanitised text."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_file_name("", filename)
 
 
 class Evidence(models.Model):

@@ -3,7 +3,6 @@
 Every value comes from a cited source; what no source says stays empty (null / blank).
 """
 
-import uuid
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -13,11 +12,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from impacts.storage import get_sealed_storage
+from impacts.storage import get_sealed_storage, stored_file_name
 
 PROGRAMME_PROJECT_COUNT = 52  # the 2015 programme as reported in July 2022 (see ProgrammeFigure)
 
@@ -686,8 +685,7 @@ class SuggestionState(models.TextChoices):
 
 def suggestion_document_name(instance, filename: str) -> str:
     """A random name in its own folder; the sender's file name is kept only as sanitised text."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"suggestions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_file_name("suggestions", filename)
 
 
 class Suggestion(models.Model):

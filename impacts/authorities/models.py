@@ -1,7 +1,6 @@
 """The bodies responsible per region, and formal requests sent to them about a published report."""
 
 import hashlib
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -10,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Region
 
-from ..storage import get_sealed_storage
+from ..storage import get_sealed_storage, stored_file_name
 
 
 def authority_document_name(instance, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"authorities/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_file_name("authorities", filename)
 
 
 class AuthorityKind(models.TextChoices):

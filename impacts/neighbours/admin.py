@@ -12,29 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import workflow
-from ..admin import staff_label
+from ..admin import ModeratorsOnly, staff_label
 from ..models import Status
 from .models import NeighbourMark, ReportUpdate, UpdateState
-
-
-class ModeratorsOnly:
-    """These pages belong to moderators (the permission to moderate reports), not to a model permission."""
-
-    def _moderator(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff and request.user.has_perm(workflow.MODERATE)
-
-    def has_module_permission(self, request):
-        return self._moderator(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._moderator(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportUpdate)

@@ -6,7 +6,6 @@ company answers once through its private link; a moderator publishes or rejects 
 has passed without one, "no response".
 """
 
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..private_links import PrivateLink, PrivateLinkQuerySet
-from ..storage import get_sealed_storage
+from ..storage import get_sealed_storage, stored_file_name
 
 # After the deadline the link keeps working this long, so a late answer can still arrive (shown as late).
 GRACE = timedelta(days=30)
@@ -25,8 +24,7 @@ INVITATION_LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("Eng
 
 
 def reply_document_name(instance, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"replies/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_file_name("replies", filename)
 
 
 def default_reply_days() -> int:
