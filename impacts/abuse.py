@@ -140,14 +140,15 @@ def tracking_token_for(token: FormToken, secret: str) -> str:
 #   atomic increment just before saving, and given back if the save fails.
 
 
-def _window() -> tuple[int, int]:
+def current_window() -> tuple[int, int]:
     """The current fixed window's number and the seconds left in it."""
     length = settings.KZCN_RATE_LIMIT_WINDOW_SECONDS
     now = int(time.time())
     return now // length, length - now % length
 
 
-def _key(group: str, value: str, window: int) -> str:
+def limit_key(group: str, value: str, window: int) -> str:
+    """A counter's cache key: the group, a SHA-256 of the value (no address is kept), the window."""
     digest = hashlib.sha256(f"{group}:{value}".encode()).hexdigest()
     return f"kzcn.rl:{group}:{digest}:{window}"
 
@@ -199,27 +200,27 @@ def _too_many(seconds_left: int) -> str:
 
 def count_post(request) -> str | None:
     """Count this POST against the address's allowance of posts; a message if it is over."""
-    window, left = _window()
-    if hit(_key("post.ip", client_ip(request), window), left + 1) > posts_per_ip():
+    window, left = current_window()
+    if hit(limit_key("post.ip", client_ip(request), window), left + 1) > posts_per_ip():
         return _too_many(left)
     return None
 
 
 def rate_limit_problem(request) -> str | None:
     """None if this client may still send a report now (a look only: nothing is counted)."""
-    window, left = _window()
+    window, left = current_window()
     for group, value, limit in _report_limits(request):
-        if (cache.get(_key(group, value, window)) or 0) >= limit:
+        if (cache.get(limit_key(group, value, window)) or 0) >= limit:
             return _too_many(left)
     return None
 
 
 def take_report_allowance(request) -> str | None:
     """Count one report against this client's limits, atomically; a message (and nothing counted) if over."""
-    window, left = _window()
+    window, left = current_window()
     taken = []
     for group, value, limit in _report_limits(request):
-        key = _key(group, value, window)
+        key = limit_key(group, value, window)
         taken.append(key)
         if hit(key, left + 1) > limit:
             for key in taken:
@@ -245,10 +246,10 @@ LOST_LINK_PER_CLIENT = 6
 
 def lost_link_problem(request, email: str) -> str | None:
     """Count one lost-link request; a message if this address or this client has asked too often."""
-    window, left = _window()
+    window, left = current_window()
     for group, value, limit in (("lost.email", email.strip().lower(), LOST_LINK_PER_ADDRESS),
                                 ("lost.ip", client_ip(request), LOST_LINK_PER_CLIENT)):
-        if hit(_key(group, value, window), left + 1) > limit:
+        if hit(limit_key(group, value, window), left + 1) > limit:
             return _too_many_requests(left)
     return None
 

@@ -6,8 +6,6 @@ unsubscribe links act only on POST: mail scanners open (GET) every link in a mes
 confirm or cancel anything by doing so.
 """
 
-import hashlib
-import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,12 +43,9 @@ def subscribe(request):
 
 def _too_many_posts(request) -> str | None:
     """Every post from a client counts against the same allowance as the report form's posts."""
-    length = settings.KZCN_RATE_LIMIT_WINDOW_SECONDS
-    now = int(time.time())
-    client = hashlib.sha256(f"alerts.ip:{abuse.client_ip(request)}".encode()).hexdigest()  # no address kept
-    key = f"kzcn.rl:alerts.ip:{client}:{now // length}"
-    if abuse.hit(key, length + 1) > abuse.posts_per_ip():
-        minutes = max(1, round((length - now % length) / 60))
+    window, left = abuse.current_window()
+    if abuse.hit(abuse.limit_key("alerts.ip", abuse.client_ip(request), window), left + 1) > abuse.posts_per_ip():
+        minutes = max(1, round(left / 60))
         return _("There have been several requests in a short time. Please try again in about %(minutes)d "
                  "minutes.") % {"minutes": minutes}
     return None

@@ -10,10 +10,7 @@ holds nothing but its report and time.
   against UPDATES_PER_IP.
 """
 
-import hashlib
-import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -25,15 +22,12 @@ POSTS_PER_IP = 15
 
 
 def _window() -> tuple[int, int]:
-    length = settings.KZCN_RATE_LIMIT_WINDOW_SECONDS
-    now = time.time()
-    return int(now) // length, length - int(now) % length
+    return abuse.current_window()
 
 
 def _key(group: str, *values) -> str:
-    window, _left = _window()
-    digest = hashlib.sha256(":".join([group, *map(str, values)]).encode()).hexdigest()
-    return f"kzcn.nb:{group}:{digest}:{window}"
+    """The counters of the report form's kind (impacts.abuse), in the current window."""
+    return abuse.limit_key(group, ":".join(map(str, values)), abuse.current_window()[0])
 
 
 def _minutes_left() -> int:
