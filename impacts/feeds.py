@@ -72,6 +72,7 @@ class PublishedReportsFeed(Feed):
     """All newly published reports, newest first."""
 
     feed_type = PlainTextAtomFeed
+    is_public_page = True  # as `public_page` marks a view: kzcn.page_cache revalidates it early
 
     def __call__(self, request, *args, **kwargs):
         # Conditional GET (304) and shared copies from the site version, like the pages; Django's

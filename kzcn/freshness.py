@@ -24,6 +24,7 @@ Two rules keep a copy from outliving what it shows:
 which clients and caches send (and Django checks) before the date.
 """
 
+import functools
 import hashlib
 import logging
 import time
@@ -60,10 +61,48 @@ def site_version() -> float | None:
             # Expired, evicted or never set: start a new one (the first worker to get here wins).
             cache.add(VERSION_KEY, time.time(), version_seconds())
             version = cache.get(VERSION_KEY)
+        _remember(version)
         return version
     except CACHE_ERRORS:
         log.warning("cache unavailable: public pages served without validators")
         return None
+
+
+# The version as this process last read or wrote it, and when (time.monotonic()).
+_recent: tuple[float | None, float] = (None, 0.0)
+
+
+def reread_seconds() -> float:
+    """How long a process may answer revalidations from the version it saw (KZCN_SITE_VERSION_REREAD_SECONDS)."""
+    return getattr(settings, "KZCN_SITE_VERSION_REREAD_SECONDS", 1.0)
+
+
+def _remember(version: float | None) -> None:
+    global _recent
+    _recent = (version, time.monotonic())
+
+
+def forget_recent_version() -> None:
+    """Read the version from the cache next time (a test that changes the cache behind the site's back)."""
+    _remember(None)
+
+
+def recent_version() -> float | None:
+    """The site version as this process saw it at most `reread_seconds()` ago, else read from the cache now.
+
+    For answering revalidations (kzcn.page_cache), the commonest request of a cached site, without
+    a round trip to Redis each time (a quarter of a millisecond here, as much as serving a static
+    file). A version moved by this process is seen at once (`_bump` remembers it); one moved by
+    another worker at most a second later, well inside the `max-age` (KZCN_PUBLIC_MAX_AGE, 60 s)
+    every public page already lets browsers and proxies use a copy without asking. Raises the
+    cache's errors; None when no version is kept.
+    """
+    version, seen = _recent
+    if version is not None and time.monotonic() - seen < reread_seconds():
+        return version
+    version = cache.get(VERSION_KEY)
+    _remember(version)
+    return version
 
 
 def site_changed() -> None:
@@ -80,7 +119,9 @@ def _bump() -> None:
     try:
         previous = cache.get(VERSION_KEY) or 0.0
         # Strictly newer, even if two changes fall on the same clock tick.
-        cache.set(VERSION_KEY, max(time.time(), previous + 1e-6), version_seconds())
+        version = max(time.time(), previous + 1e-6)
+        cache.set(VERSION_KEY, version, version_seconds())
+        _remember(version)
     except CACHE_ERRORS:
         log.warning("cache unavailable: site version not moved; copies may be stale until it expires")
 
@@ -158,7 +199,12 @@ def _etag(request, version: float) -> str:
     # The address already carries the page, its query and its language; the language and the
     # negotiated format go in too so that no two representations ever share a validator. Weak:
     # equal in meaning, not byte for byte.
-    basis = f"{version!r}|{get_language()}|{request.headers.get('Accept', '')}"
+    return _etag_of(version, get_language(), request.META.get("HTTP_ACCEPT", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _etag_of(version: float, language: str, accept: str) -> str:
+    basis = f"{version!r}|{language}|{accept}"
     return f'W/"{hashlib.sha256(basis.encode()).hexdigest()[:32]}"'
 
 

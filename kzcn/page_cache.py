@@ -15,15 +15,19 @@ A copy is kept only when all of these hold, so nothing personal or single-use is
 - an address with a query is kept only when asked for a second time, and for a minute
   (`PageCacheMiddleware.lifetime`), so nobody can fill the cache with one-off searches.
 A request with a session cookie (staff, a reporter who just sent a form) is never answered from a
-copy. A conditional request (a browser or proxy revalidating its own copy) to any public page is
-answered 304 here when its copy is current, as `public_page` would answer it, without the rest of
-the middleware (validators depend on the site version, language and format only: also for pages
-never kept, such as the API, streamed CSV and pages with a query); when its copy is outdated, it
-gets the kept page if there is one (after a publication every revalidating visitor needs the new
-page; it is drawn once).
+copy. When a revalidating visitor's copy is outdated, they get the kept page if there is one (after
+a publication every revalidating visitor needs the new page; it is drawn once).
 
-Placed after LocaleMiddleware, which has chosen the language, and above the middleware that adds
-the security headers, so a copy carries exactly the headers the drawn page had.
+`PageCacheMiddleware` is placed after LocaleMiddleware, which has chosen the language, and above the
+middleware that adds the security headers, so a copy carries exactly the headers the drawn page had.
+
+`RevalidationMiddleware`, near the top of the stack, answers a conditional request (a browser or a
+shared proxy revalidating its own copy) to any public page with 304 when that copy is current, as
+`public_page` would, before the session, language and page-cache middleware run: the validators
+depend on the site version, the language and the negotiated format only, so the version decides it
+(also for pages never kept: the API, streamed CSV, pages with a query), read from the cache at most
+once a second per process (`freshness.recent_version`). That makes a revalidation cost about what a
+static file does (issue 16).
 """
 
 import functools
@@ -32,14 +36,16 @@ import logging
 import zlib
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils.cache import has_vary_header
+from django.utils import translation
+from django.utils.cache import has_vary_header, patch_vary_headers
 
-from kzcn.freshness import VERSION_KEY, copy_version, not_modified, version_seconds
+from kzcn.freshness import VERSION_KEY, copy_version, not_modified, recent_version, version_seconds
 from kzcn.middleware import CACHE_ERRORS
 
 log = logging.getLogger(__name__)
@@ -168,13 +174,7 @@ class PageCacheMiddleware:
 
     @staticmethod
     def kept_answer(request, key: str):
-        """From the cache: 304 when a revalidating visitor's copy of a public page is current (one
-        small read: the version), else the kept page (also for a visitor whose copy is outdated),
-        else None."""
-        if any(header in request.META for header in CONDITIONAL_HEADERS) and _is_public_page(request):
-            version = cache.get(VERSION_KEY)
-            if version is not None and (answer := not_modified(request, version)) is not None:
-                return answer
+        """From the cache: the kept page (also for a revalidating visitor whose copy is outdated), else None."""
         stored = _current(cache.get_many([VERSION_KEY, key]), key)
         return _replayed(stored) if stored else None
 
@@ -187,3 +187,57 @@ class PageCacheMiddleware:
             cache.set(key, page, seconds)
         except CACHE_ERRORS:
             log.warning("cache unavailable: page not kept")
+
+
+def _language(request) -> tuple[str, bool]:
+    """The language LocaleMiddleware will choose for `request`, and whether the address names it."""
+    urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+    patterns_used, prefixed_default = is_language_prefix_patterns_used(urlconf)
+    language = translation.get_language_from_request(request, check_path=patterns_used)
+    from_path = translation.get_language_from_path(request.path_info)
+    if not from_path and patterns_used and not prefixed_default:
+        language = settings.LANGUAGE_CODE
+    return language, bool(patterns_used and from_path)
+
+
+class RevalidationMiddleware:
+    """304 for an anonymous visitor revalidating a current copy of a public page, before the
+    session, language and page-cache middleware (see the module's docstring).
+
+    The answer carries what the full stack's 304 carries: ETag, Last-Modified and Cache-Control from
+    `freshness.not_modified`, and LocaleMiddleware's Content-Language and, for an address without a
+    language, `Vary: Accept-Language`. Anything else (no validator, a session, a page that is not
+    public, an outdated copy, a cache outage) goes down the stack as before.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in ("GET", "HEAD")
+            and any(header in request.META for header in CONDITIONAL_HEADERS)
+            and not any(name in request.COOKIES for name in _personal_cookies())
+        ):
+            try:
+                answer = self.not_modified(request)
+            except CACHE_ERRORS:
+                answer = None  # the view copes with the outage
+            if answer is not None:
+                return answer
+        return self.get_response(request)
+
+    @staticmethod
+    def not_modified(request):
+        language, named = _language(request)
+        with translation.override(language):
+            if not _is_public_page(request):
+                return None
+            version = recent_version()
+            answer = None if version is None else not_modified(request, version)
+        if answer is None:
+            return None
+        if not named:
+            patch_vary_headers(answer, ("Accept-Language",))
+        answer.headers.setdefault("Content-Language", language)
+        return answer

