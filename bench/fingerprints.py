@@ -88,8 +88,15 @@ def fill(rows: int, queries: int, rnd: random.Random):
     stored, asking = make_report(), make_report()
 
     def row(value: int, number: int) -> Evidence:
-        return Evidence(report=stored, kind="photo", sha256=f"{number:064x}", content_type="image/jpeg", size=1,
-                        sealed_file=f"bench/{number}.jpg", **hash_fields(value))
+        return Evidence(
+            report=stored,
+            kind="photo",
+            sha256=f"{number:064x}",
+            content_type="image/jpeg",
+            size=1,
+            sealed_file=f"bench/{number}.jpg",
+            **hash_fields(value),
+        )
 
     values = [rnd.getrandbits(64) for _ in range(queries)]
     batch = [row(rnd.getrandbits(64), number) for number in range(rows)]
@@ -97,8 +104,19 @@ def fill(rows: int, queries: int, rnd: random.Random):
         batch += [row(flip(value, bits, rnd), rows + index * 100 + n) for n, bits in enumerate(PLANTED_DISTANCES)]
     Evidence.objects.bulk_create(batch, batch_size=5_000)
     probes = Evidence.objects.bulk_create(
-        [Evidence(report=asking, kind="photo", sha256=f"{10**12 + n:064x}", content_type="image/jpeg", size=1,
-                  sealed_file=f"bench/q{n}.jpg", **hash_fields(value)) for n, value in enumerate(values)])
+        [
+            Evidence(
+                report=asking,
+                kind="photo",
+                sha256=f"{10**12 + n:064x}",
+                content_type="image/jpeg",
+                size=1,
+                sealed_file=f"bench/q{n}.jpg",
+                **hash_fields(value),
+            )
+            for n, value in enumerate(values)
+        ]
+    )
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -106,8 +124,10 @@ def fill(rows: int, queries: int, rnd: random.Random):
     return probes
 
 
-FULL_SCAN_SQL = ("SELECT id FROM impacts_evidence WHERE report_id <> %s AND phash IS NOT NULL "
-                 "AND bit_count((phash # %s)::bit(64)) <= %s")
+FULL_SCAN_SQL = (
+    "SELECT id FROM impacts_evidence WHERE report_id <> %s AND phash IS NOT NULL "
+    "AND bit_count((phash # %s)::bit(64)) <= %s"
+)
 
 
 def full_scan(item, threshold: int) -> set[int]:
@@ -133,8 +153,13 @@ def candidates_sql(item, threshold: int):
     from impacts.evidence.fingerprints import candidates_filter
     from impacts.models import Evidence
 
-    query = (Evidence.objects.filter(candidates_filter([item.phash], threshold)).exclude(report_id=item.report_id)
-             .order_by().values_list("pk", "phash", "sha256").query)
+    query = (
+        Evidence.objects.filter(candidates_filter([item.phash], threshold))
+        .exclude(report_id=item.report_id)
+        .order_by()
+        .values_list("pk", "phash", "sha256")
+        .query
+    )
     return query.sql_with_params()
 
 
@@ -154,8 +179,9 @@ def plan_summary(item, threshold: int) -> str:
     from impacts.models import Evidence
 
     plan = Evidence.objects.filter(candidates_filter([item.phash], threshold)).order_by().explain()
-    scans = sorted({line.strip().split(" on ")[0].lstrip("-> ").strip() for line in plan.splitlines()
-                    if " on " in line})
+    scans = sorted(
+        {line.strip().split(" on ")[0].lstrip("-> ").strip() for line in plan.splitlines() if " on " in line}
+    )
     return ", ".join(scans)
 
 
@@ -173,29 +199,39 @@ def measure(probes, threshold: int) -> dict:
         scanned_db.append(database_ms(FULL_SCAN_SQL, [item.report_id, item.phash, threshold]))
     return {
         "threshold": threshold,
-        "indexed_db_p50": statistics.median(indexed_db), "indexed_db_p95": percentile(indexed_db, 0.95),
+        "indexed_db_p50": statistics.median(indexed_db),
+        "indexed_db_p95": percentile(indexed_db, 0.95),
         "scan_db_p50": statistics.median(scanned_db),
-        "indexed_p50": statistics.median(indexed), "indexed_p95": percentile(indexed, 0.95),
-        "scan_p50": statistics.median(scanned), "scan_p95": percentile(scanned, 0.95),
-        "missed": missed, "plan": plan_summary(probes[0], threshold),
+        "indexed_p50": statistics.median(indexed),
+        "indexed_p95": percentile(indexed, 0.95),
+        "scan_p50": statistics.median(scanned),
+        "scan_p95": percentile(scanned, 0.95),
+        "missed": missed,
+        "plan": plan_summary(probes[0], threshold),
     }
 
 
 def report(rows: int, results: list[dict]) -> int:
     print(f"\nNear-duplicate lookup for one file among {rows:,} hashes (PostgreSQL, {len(results)} thresholds)")
     print("Whole lookup as the admin calls it (Python included), and PostgreSQL's own time (EXPLAIN ANALYZE).")
-    print(f"{'distance ≤':>10} {'bands: p50':>11} {'p95':>8} {'db p50':>8} {'db p95':>8} "
-          f"{'full scan: p50':>15} {'p95':>8} "
-          f"{'db p50':>8} {'missed':>7}  plan")
+    print(
+        f"{'distance ≤':>10} {'bands: p50':>11} {'p95':>8} {'db p50':>8} {'db p95':>8} "
+        f"{'full scan: p50':>15} {'p95':>8} "
+        f"{'db p50':>8} {'missed':>7}  plan"
+    )
     for r in results:
-        print(f"{r['threshold']:>10} {r['indexed_p50']:>9.2f}ms {r['indexed_p95']:>6.2f}ms "
-              f"{r['indexed_db_p50']:>6.2f}ms {r['indexed_db_p95']:>6.2f}ms "
-              f"{r['scan_p50']:>13.2f}ms {r['scan_p95']:>6.2f}ms {r['scan_db_p50']:>6.2f}ms {r['missed']:>7}  "
-              f"{r['plan']}")
+        print(
+            f"{r['threshold']:>10} {r['indexed_p50']:>9.2f}ms {r['indexed_p95']:>6.2f}ms "
+            f"{r['indexed_db_p50']:>6.2f}ms {r['indexed_db_p95']:>6.2f}ms "
+            f"{r['scan_p50']:>13.2f}ms {r['scan_p95']:>6.2f}ms {r['scan_db_p50']:>6.2f}ms {r['missed']:>7}  "
+            f"{r['plan']}"
+        )
     failed = [r for r in results if r["missed"] or r["indexed_db_p95"] > GOAL_DB_P95_MS]
     verdict = "FAIL" if failed else "PASS"
-    print(f"\nGoal: the indexed lookup under {GOAL_DB_P95_MS:.0f} ms in PostgreSQL at p95, nothing missed, "
-          f"at every threshold: {verdict}")
+    print(
+        f"\nGoal: the indexed lookup under {GOAL_DB_P95_MS:.0f} ms in PostgreSQL at p95, nothing missed, "
+        f"at every threshold: {verdict}"
+    )
     print(f"Load average: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
     return 1 if failed else 0
 

@@ -444,10 +444,13 @@ def main(argv=None) -> int:
     parser.add_argument("--reports", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--in-request", action="store_true",
-                        help="the old way, to compare on the same machine at the same time: tasks run in the web "
-                             "process right after each commit (KZCN_TASKS_IMMEDIATE=1), so files are decoded "
-                             "inside the report POST; no task worker")
+    parser.add_argument(
+        "--in-request",
+        action="store_true",
+        help="the old way, to compare on the same machine at the same time: tasks run in the web "
+        "process right after each commit (KZCN_TASKS_IMMEDIATE=1), so files are decoded "
+        "inside the report POST; no task worker",
+    )
     options = parser.parse_args(argv)
 
     var_dir = Path(tempfile.mkdtemp(prefix="kzcn-load-"))
@@ -465,8 +468,11 @@ def main(argv=None) -> int:
             print("  (catalogue not imported: /projects/ is read empty)")
         server = Gunicorn(env, free_port(), options.workers, var_dir / "access.log")
         worker = None if options.in_request else TaskWorker(env, var_dir / "worker.log")
-        print(f"gunicorn: {options.workers} workers, " + ("files decoded in the request" if worker is None
-              else "1 task worker") + f"; {options.clients} clients, {options.reports} reports")
+        print(
+            f"gunicorn: {options.workers} workers, "
+            + ("files decoded in the request" if worker is None else "1 task worker")
+            + f"; {options.clients} clients, {options.reports} reports"
+        )
         try:
             results, accepted, elapsed = load_run(server.port, options.reports, options.clients)
             left, waited = wait_for_processing(PROCESSING_WAIT_SECONDS)
@@ -476,8 +482,11 @@ def main(argv=None) -> int:
                 worker.stop()
         print(results.summary(elapsed))
         print(post_comparison(results)[0])
-        print(f"  task worker: every file processed {waited:.1f} s after the last post" if not left
-              else f"  task worker: {left} file(s) still processing after {waited:.0f} s")
+        print(
+            f"  task worker: every file processed {waited:.1f} s after the last post"
+            if not left
+            else f"  task worker: {left} file(s) still processing after {waited:.0f} s"
+        )
         print(f"  reports accepted: {len(accepted)} of {options.reports} ({len(accepted) / elapsed:.1f} reports/s)")
         server_errors = {key: n for key, n in results.statuses.items() if key[1] >= 500}
         if server_errors:

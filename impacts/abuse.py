@@ -114,8 +114,13 @@ def client_secret(request) -> str:
 def set_client_cookie(request, response) -> None:
     """Give the browser its random form-client value, once (a functional cookie, no tracking)."""
     if len(client_secret(request)) < 16:
-        response.set_cookie(CLIENT_COOKIE, secrets.token_urlsafe(16), httponly=True, samesite="Lax",
-                            secure=settings.SESSION_COOKIE_SECURE)
+        response.set_cookie(
+            CLIENT_COOKIE,
+            secrets.token_urlsafe(16),
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
 
 
 def tracking_token_for(token: FormToken, secret: str) -> str:
@@ -247,8 +252,10 @@ LOST_LINK_PER_CLIENT = 6
 def lost_link_problem(request, email: str) -> str | None:
     """Count one lost-link request; a message if this address or this client has asked too often."""
     window, left = current_window()
-    for group, value, limit in (("lost.email", email.strip().lower(), LOST_LINK_PER_ADDRESS),
-                                ("lost.ip", client_ip(request), LOST_LINK_PER_CLIENT)):
+    for group, value, limit in (
+        ("lost.email", email.strip().lower(), LOST_LINK_PER_ADDRESS),
+        ("lost.ip", client_ip(request), LOST_LINK_PER_CLIENT),
+    ):
         if hit(limit_key(group, value, window), left + 1) > limit:
             return _too_many_requests(left)
     return None
@@ -257,7 +264,8 @@ def lost_link_problem(request, email: str) -> str | None:
 def _too_many_requests(seconds_left: int) -> str:
     minutes = max(1, round(seconds_left / 60))
     return _("There have been several requests in a short time. Please try again in about %(minutes)d minutes.") % {
-        "minutes": minutes}
+        "minutes": minutes
+    }
 
 
 # --- The same report sent again from a form served anew ------------------------------------------------
@@ -265,8 +273,17 @@ def _too_many_requests(seconds_left: int) -> str:
 # the page, fetched again, carries a new form token. The same browser sending the same report text
 # within the hour is the same submission: remembered by a digest of its cookie and text, pointing to
 # the first form's nonce (nothing typed is kept).
-_SENT_FIELDS = ("project", "site_name", "region", "settlement", "primary_category", "severity", "title",
-                "description", "observed_on")
+_SENT_FIELDS = (
+    "project",
+    "site_name",
+    "region",
+    "settlement",
+    "primary_category",
+    "severity",
+    "title",
+    "description",
+    "observed_on",
+)
 SAME_REPORT_SECONDS = 3600
 
 

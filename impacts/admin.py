@@ -86,8 +86,12 @@ def staff_label(user) -> str:
 
 def moderators():
     """The accounts that may be assigned a report: members of the moderator groups, nobody else."""
-    return (get_user_model().objects.filter(groups__name__in=[MODERATORS, SENIOR_MODERATORS], is_active=True)
-            .distinct().order_by("first_name", "last_name", "pk"))
+    return (
+        get_user_model()
+        .objects.filter(groups__name__in=[MODERATORS, SENIOR_MODERATORS], is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
 
 
 class ModeratorFilter(admin.RelatedFieldListFilter):
@@ -187,7 +191,8 @@ class EvidenceInlineForm(forms.ModelForm):
             self.fields["voice_publication_approved"].disabled = True
             self.fields["voice_publication_approved"].help_text = (
                 _("The reporter did not allow their voice to be published: only the summary is public.")
-                if item.pk and item.is_voice else _("For voice messages only.")
+                if item.pk and item.is_voice
+                else _("For voice messages only.")
             )
 
 
@@ -196,10 +201,31 @@ class EvidenceInline(admin.StackedInline):
     form = EvidenceInlineForm
     extra = 0
     can_delete = False
-    fields = ("processing_state", "preview", "kind", "original_name", "caption", "visibility", "hidden_reason",
-              "summary", "voice_publication_approved", "details", "removed", "sealed", "resemblance")
-    readonly_fields = ("processing_state", "preview", "kind", "original_name", "details", "removed", "sealed",
-                       "resemblance")
+    fields = (
+        "processing_state",
+        "preview",
+        "kind",
+        "original_name",
+        "caption",
+        "visibility",
+        "hidden_reason",
+        "summary",
+        "voice_publication_approved",
+        "details",
+        "removed",
+        "sealed",
+        "resemblance",
+    )
+    readonly_fields = (
+        "processing_state",
+        "preview",
+        "kind",
+        "original_name",
+        "details",
+        "removed",
+        "sealed",
+        "resemblance",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -210,8 +236,10 @@ class EvidenceInline(admin.StackedInline):
         if item.state == EvidenceState.REFUSED:
             return format_html("<strong>{}</strong>: {}", item.get_state_display(), item.refusal_reason)
         if item.state == EvidenceState.PROCESSING:
-            return _("Processing: the public copy is being made. It stays hidden until it is ready, "
-                     "even if approved and published.")
+            return _(
+                "Processing: the public copy is being made. It stays hidden until it is ready, "
+                "even if approved and published."
+            )
         return item.get_state_display()
 
     @admin.display(description=gettext_lazy("public copy"))
@@ -221,17 +249,27 @@ class EvidenceInline(admin.StackedInline):
         if item.kind == "photo" and item.thumbnail:
             url = reverse("impacts:evidence_file", args=[item.pk, "thumb"])
             full = reverse("impacts:evidence_file", args=[item.pk, "public"])
-            return format_html('<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
-                               'style="max-width:240px;max-height:240px"></a>', full, url)
+            return format_html(
+                '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
+                'style="max-width:240px;max-height:240px"></a>',
+                full,
+                url,
+            )
         if item.is_voice:
-            return format_html('<audio controls preload="none" src="{}"></audio>',
-                               reverse("impacts:evidence_file", args=[item.pk, "public"]))
+            return format_html(
+                '<audio controls preload="none" src="{}"></audio>',
+                reverse("impacts:evidence_file", args=[item.pk, "public"]),
+            )
         if item.kind == "video":
             poster = item.poster and reverse("impacts:evidence_file", args=[item.pk, "poster"])
-            return format_html('<video controls preload="none" src="{}" poster="{}" style="max-width:360px"></video>',
-                               reverse("impacts:evidence_file", args=[item.pk, "public"]), poster or "")
-        return format_html('<a href="{}">{}</a>', reverse("impacts:evidence_file", args=[item.pk, "public"]),
-                           _("Open the PDF"))
+            return format_html(
+                '<video controls preload="none" src="{}" poster="{}" style="max-width:360px"></video>',
+                reverse("impacts:evidence_file", args=[item.pk, "public"]),
+                poster or "",
+            )
+        return format_html(
+            '<a href="{}">{}</a>', reverse("impacts:evidence_file", args=[item.pk, "public"]), _("Open the PDF")
+        )
 
     @admin.display(description=gettext_lazy("file"))
     def details(self, item):
@@ -248,13 +286,17 @@ class EvidenceInline(admin.StackedInline):
     def sealed(self, item):
         if not self._request.user.has_perm("impacts.view_sealed_original"):
             return _("Only senior moderators can see the original and its metadata.")
-        gps = (f"{item.gps_latitude}, {item.gps_longitude}" if item.gps_latitude is not None
-               else _("no GPS in the file"))
+        gps = f"{item.gps_latitude}, {item.gps_longitude}" if item.gps_latitude is not None else _("no GPS in the file")
         url = reverse("admin:impacts_evidence_sealed", args=[item.pk])
         return format_html(
             '<a href="{}">{}</a><br>SHA-256 {}<br>{}: {}<br>{}: {}',
-            url, _("Download the original (logged)"), item.sha256,
-            _("GPS"), gps, _("Captured"), item.captured_at or "—",
+            url,
+            _("Download the original (logged)"),
+            item.sha256,
+            _("GPS"),
+            gps,
+            _("Captured"),
+            item.captured_at or "—",
         )
 
     @admin.display(description=gettext_lazy("in other reports"))
@@ -273,22 +315,36 @@ class ReportAdminForm(forms.ModelForm):
 
     class Meta:
         model = ImpactReport
-        fields = ["public_title", "public_description", "public_site_name", "public_settlement",
-                  "public_reporter_name", "public_location_kind",
-                  "public_latitude", "public_longitude", "public_note", "assigned_to", "internal_notes"]
+        fields = [
+            "public_title",
+            "public_description",
+            "public_site_name",
+            "public_settlement",
+            "public_reporter_name",
+            "public_location_kind",
+            "public_latitude",
+            "public_longitude",
+            "public_note",
+            "assigned_to",
+            "internal_notes",
+        ]
         widgets = {"public_location_kind": forms.RadioSelect}
         help_texts = {
             "public_location_kind": gettext_lazy(
                 "Where the map shows this report: the centre of the nearest settlement reveals least where few "
                 "people live; rounding to about 1 km suits a town. The reporter's exact point is never shown. "
-                "The public latitude and longitude below are filled in from this choice when you save."),
+                "The public latitude and longitude below are filled in from this choice when you save."
+            ),
             "public_site_name": gettext_lazy(
-                "Published instead of the site as typed (shown above): remove names, streets and house numbers."),
+                "Published instead of the site as typed (shown above): remove names, streets and house numbers."
+            ),
             "public_settlement": gettext_lazy(
-                "Published instead of the place as typed (shown above): keep the village, town or district only."),
+                "Published instead of the place as typed (shown above): keep the village, town or district only."
+            ),
             "public_reporter_name": gettext_lazy(
                 "The name or organisation the reporter asked to be shown as; empty means “Anonymous”. "
-                "Shorten or remove it if it identifies someone else."),
+                "Shorten or remove it if it identifies someone else."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -304,8 +360,10 @@ class ReportAdminForm(forms.ModelForm):
         seen = data.get("seen_version")
         if self.instance.pk and seen is not None and seen != self.instance.version:
             raise forms.ValidationError(
-                _("Someone else changed this report while you were editing it. Nothing was saved: "
-                  "open the report again to see their changes.")
+                _(
+                    "Someone else changed this report while you were editing it. Nothing was saved: "
+                    "open the report again to see their changes."
+                )
             )
         self._apply_public_location(data)
         return data
@@ -337,7 +395,8 @@ class ReportAdminForm(forms.ModelForm):
 
 class ReasonActionForm(helpers.ActionForm):
     reason = forms.CharField(
-        label=gettext_lazy("Reason (for reject and spam)"), required=False,
+        label=gettext_lazy("Reason (for reject and spam)"),
+        required=False,
         widget=forms.TextInput(attrs={"size": 40}),
     )
 
@@ -389,22 +448,41 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
     action_form = ReasonActionForm
     change_form_template = "admin/impacts/impactreport/change_form.html"
     change_list_template = "admin/impacts/impactreport/change_list.html"
-    list_display = ("reference", "title", "status", "waiting", "project", "category_list", "severity",
-                    "evidence_count", "assigned")
-    list_filter = ("status", CategoryFilter, "project__sector", "project", "reporter_type", "severity",
-                   "created", HasEvidenceFilter, OpenRequestFilter, ("assigned_to", ModeratorFilter))
+    list_display = (
+        "reference",
+        "title",
+        "status",
+        "waiting",
+        "project",
+        "category_list",
+        "severity",
+        "evidence_count",
+        "assigned",
+    )
+    list_filter = (
+        "status",
+        CategoryFilter,
+        "project__sector",
+        "project",
+        "reporter_type",
+        "severity",
+        "created",
+        HasEvidenceFilter,
+        OpenRequestFilter,
+        ("assigned_to", ModeratorFilter),
+    )
     list_select_related = ("project", "assigned_to")
     search_fields = ("reference", "title", "description", "public_title", "public_description", "site_name")
     ordering = ("created",)
     list_per_page = 50
-    inlines = [EvidenceInline, TranslationInline, TransitionInline, MessageInline, RequestInline,
-               NotificationInline]
+    inlines = [EvidenceInline, TranslationInline, TransitionInline, MessageInline, RequestInline, NotificationInline]
     actions = ["start_review", "publish", "reject", "mark_spam"]
     history_list_display = ["status"]
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request)
+            super()
+            .get_queryset(request)
             .annotate(evidence_count=Count("evidence", distinct=True))
             .prefetch_related("categories")
         )
@@ -412,28 +490,78 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
     # --- what each role sees ---
 
     def get_fieldsets(self, request, obj=None):
-        submitted = ["reference", "status", "created", "project", "site_name", "region", "settlement",
-                     "primary_category", "category_list", "severity", "observed_on", "ongoing", "language",
-                     "title", "description", "reporter_type", "organisation", "attribution",
-                     "consent_publication", "consent_privacy", "voice_may_be_published"]
+        submitted = [
+            "reference",
+            "status",
+            "created",
+            "project",
+            "site_name",
+            "region",
+            "settlement",
+            "primary_category",
+            "category_list",
+            "severity",
+            "observed_on",
+            "ongoing",
+            "language",
+            "title",
+            "description",
+            "reporter_type",
+            "organisation",
+            "attribution",
+            "consent_publication",
+            "consent_privacy",
+            "voice_may_be_published",
+        ]
         if request.user.has_perm("impacts.view_contact_details"):
             submitted += [*CONTACT_FIELDS, *EXACT_LOCATION_FIELDS]
         return [
             (_("As submitted (never changed)"), {"fields": submitted}),
-            (_("Public version (redact names, phone numbers, exact addresses)"), {
-                "fields": ["public_title", "public_description", "public_site_name", "public_settlement",
-                           "public_reporter_name", "public_location_kind",
-                           "public_latitude", "public_longitude", "public_note"],
-            }),
+            (
+                _("Public version (redact names, phone numbers, exact addresses)"),
+                {
+                    "fields": [
+                        "public_title",
+                        "public_description",
+                        "public_site_name",
+                        "public_settlement",
+                        "public_reporter_name",
+                        "public_location_kind",
+                        "public_latitude",
+                        "public_longitude",
+                        "public_note",
+                    ],
+                },
+            ),
             (_("Moderation"), {"fields": ["assigned_to", "internal_notes", "seen_version"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["reference", "status", "created", "project", "site_name", "region", "settlement",
-                "primary_category", "category_list", "severity", "observed_on", "ongoing", "language",
-                "title", "description", "reporter_type", "organisation", "attribution",
-                "consent_publication", "consent_privacy", "voice_may_be_published",
-                *CONTACT_FIELDS, *EXACT_LOCATION_FIELDS]
+        return [
+            "reference",
+            "status",
+            "created",
+            "project",
+            "site_name",
+            "region",
+            "settlement",
+            "primary_category",
+            "category_list",
+            "severity",
+            "observed_on",
+            "ongoing",
+            "language",
+            "title",
+            "description",
+            "reporter_type",
+            "organisation",
+            "attribution",
+            "consent_publication",
+            "consent_privacy",
+            "voice_may_be_published",
+            *CONTACT_FIELDS,
+            *EXACT_LOCATION_FIELDS,
+        ]
 
     def has_add_permission(self, request):
         return False  # reports come from the public form
@@ -467,8 +595,10 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
 
     def changelist_view(self, request, extra_context=None):
         counts = dict(ImpactReport.objects.values_list("status").annotate(n=Count("id")).order_by())
-        extra_context = {**(extra_context or {}),
-                         "status_counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices]}
+        extra_context = {
+            **(extra_context or {}),
+            "status_counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+        }
         return super().changelist_view(request, extra_context)
 
     # --- saving edits (optimistic locking) ---
@@ -478,8 +608,9 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
             return  # nothing typed: no new version, no empty history entry (a decision may follow)
         if change:
             with transaction.atomic():
-                bumped = ImpactReport.objects.filter(pk=obj.pk, version=form.cleaned_data.get("seen_version",
-                                                                                              obj.version))
+                bumped = ImpactReport.objects.filter(
+                    pk=obj.pk, version=form.cleaned_data.get("seen_version", obj.version)
+                )
                 if not bumped.update(version=F("version") + 1):
                     raise PermissionDenied(_("Someone else changed this report; nothing was saved."))
                 obj.version += 1
@@ -501,10 +632,16 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
 
     def get_urls(self):
         return [
-            path("<int:pk>/transition/", self.admin_site.admin_view(self.transition_view),
-                 name="impacts_impactreport_transition"),
-            path("evidence/<int:pk>/sealed/", self.admin_site.admin_view(self.sealed_view),
-                 name="impacts_evidence_sealed"),
+            path(
+                "<int:pk>/transition/",
+                self.admin_site.admin_view(self.transition_view),
+                name="impacts_impactreport_transition",
+            ),
+            path(
+                "evidence/<int:pk>/sealed/",
+                self.admin_site.admin_view(self.sealed_view),
+                name="impacts_evidence_sealed",
+            ),
             *super().get_urls(),
         ]
 
@@ -514,9 +651,14 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
             context["report_version"] = obj.version
         if request.method == "POST" and "action" in request.POST:
             # The page comes back with errors: neither the edits nor the decision were applied.
-            self.message_user(request, _("The decision was not made and nothing was saved: "
-                                         "correct the errors below, then press the decision again."),
-                              messages.ERROR)
+            self.message_user(
+                request,
+                _(
+                    "The decision was not made and nothing was saved: "
+                    "correct the errors below, then press the decision again."
+                ),
+                messages.ERROR,
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def response_change(self, request, obj):
@@ -525,14 +667,22 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
         if action is None:
             return super().response_change(request, obj)
         try:
-            workflow.apply(obj, action, by=request.user, message=request.POST.get("message", ""),
-                           expected_version=obj.version)
+            workflow.apply(
+                obj, action, by=request.user, message=request.POST.get("message", ""), expected_version=obj.version
+            )
         except workflow.WorkflowError as error:
-            self.message_user(request, _("Your edits were saved, but the decision was not made: %(reason)s")
-                              % {"reason": error.message}, messages.ERROR)
+            self.message_user(
+                request,
+                _("Your edits were saved, but the decision was not made: %(reason)s") % {"reason": error.message},
+                messages.ERROR,
+            )
         else:
-            self.message_user(request, _("%(reference)s is now “%(status)s”.")
-                              % {"reference": obj.reference, "status": obj.get_status_display()}, messages.SUCCESS)
+            self.message_user(
+                request,
+                _("%(reference)s is now “%(status)s”.")
+                % {"reference": obj.reference, "status": obj.get_status_display()},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(request.get_full_path())
 
     def transition_view(self, request, pk):
@@ -542,8 +692,12 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
         action = workflow.ACTIONS.get(request.POST.get("action", ""))
         # Permission first, before the report is looked up: whoever may not take this decision gets
         # the same answer for every report, existing or missing, whatever its status.
-        if (action is None or action.permission is None or not request.user.has_perm(action.permission)
-                or not self.has_view_permission(request)):
+        if (
+            action is None
+            or action.permission is None
+            or not request.user.has_perm(action.permission)
+            or not self.has_view_permission(request)
+        ):
             raise PermissionDenied
         report = get_object_or_404(ImpactReport, pk=pk)
         try:
@@ -551,13 +705,21 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
         except ValueError:
             version = -1
         try:
-            workflow.apply(report, request.POST.get("action", ""), by=request.user,
-                           message=request.POST.get("message", ""), expected_version=version)
+            workflow.apply(
+                report,
+                request.POST.get("action", ""),
+                by=request.user,
+                message=request.POST.get("message", ""),
+                expected_version=version,
+            )
         except workflow.WorkflowError as error:
             self.message_user(request, error.message, messages.ERROR)
         else:
-            self.message_user(request, _("%(reference)s is now “%(status)s”.")
-                              % {"reference": report.reference, "status": report.get_status_display()})
+            self.message_user(
+                request,
+                _("%(reference)s is now “%(status)s”.")
+                % {"reference": report.reference, "status": report.get_status_display()},
+            )
         return HttpResponseRedirect(reverse("admin:impacts_impactreport_change", args=[pk]))
 
     # --- history: shown by role, never restored ---
@@ -570,8 +732,11 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):
-        hidden = set() if request.user.has_perm("impacts.view_contact_details") else {
-            *CONTACT_FIELDS, *EXACT_LOCATION_FIELDS}
+        hidden = (
+            set()
+            if request.user.has_perm("impacts.view_contact_details")
+            else {*CONTACT_FIELDS, *EXACT_LOCATION_FIELDS}
+        )
         return RoleHistoryHelper(self.model, historical_record, hidden=hidden)
 
     def sealed_view(self, request, pk):
@@ -598,9 +763,13 @@ class ImpactReportAdmin(EvidenceIntegrityAdmin, SimpleHistoryAdmin):
             text = ngettext("%(count)d report changed.", "%(count)d reports changed.", done)
             self.message_user(request, text % {"count": done}, messages.SUCCESS)
         if failed:
-            self.message_user(request, format_html("{}<ul>{}</ul>", _("Not changed:"),
-                                                   format_html_join("", "<li>{}</li>", ((f,) for f in failed))),
-                              messages.WARNING)
+            self.message_user(
+                request,
+                format_html(
+                    "{}<ul>{}</ul>", _("Not changed:"), format_html_join("", "<li>{}</li>", ((f,) for f in failed))
+                ),
+                messages.WARNING,
+            )
 
     @admin.action(description=gettext_lazy("Start review"), permissions=["moderate"])
     def start_review(self, request, queryset):
@@ -661,14 +830,14 @@ class ReporterRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=gettext_lazy("Hide the reporter's name (for hide-name requests)"),
-                  permissions=["change"])
+    @admin.action(description=gettext_lazy("Hide the reporter's name (for hide-name requests)"), permissions=["change"])
     def hide_names(self, request, queryset):
         waiting = queryset.filter(handled_at__isnull=True, kind=RequestKind.HIDE_NAME).select_related("report")
         for item in waiting:
             item.hide_name(by=request.user)
-        text = ngettext("%(count)d report is now shown as anonymous.", "%(count)d reports are now shown as anonymous.",
-                        len(waiting))
+        text = ngettext(
+            "%(count)d report is now shown as anonymous.", "%(count)d reports are now shown as anonymous.", len(waiting)
+        )
         self.message_user(request, text % {"count": len(waiting)})
 
     @admin.action(description=gettext_lazy("Mark as handled"), permissions=["change"])
@@ -703,7 +872,6 @@ class SealedAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
 
 
 # The follow-up after publication: each package registers its own admin pages.

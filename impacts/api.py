@@ -50,14 +50,17 @@ def page_size_of(request) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-        raise ValidationError({"page_size": [_("Give a whole number of at least 1 (at most %(max)s are sent).")
-                                             % {"max": MAX_PAGE_SIZE}]})
+        raise ValidationError(
+            {"page_size": [_("Give a whole number of at least 1 (at most %(max)s are sent).") % {"max": MAX_PAGE_SIZE}]}
+        )
     return min(int(raw), MAX_PAGE_SIZE)
 
 
 def _licence_envelope() -> dict:
-    return {"license": {"name": exports.license_name(), "url": exports.license_url()},
-            "attribution": exports.attribution()}
+    return {
+        "license": {"name": exports.license_name(), "url": exports.license_url()},
+        "attribution": exports.attribution(),
+    }
 
 
 def _licence_schema(envelope: dict) -> dict:
@@ -242,8 +245,10 @@ class ApiReportFilter(ImpactReportFilter):
 
 
 def _choice(values, description: str) -> dict:
-    return {"schema": {"type": "string", "enum": [*(str(value) for value in values), ""]},
-            "description": f"{description} Empty: any."}
+    return {
+        "schema": {"type": "string", "enum": [*(str(value) for value in values), ""]},
+        "description": f"{description} Empty: any.",
+    }
 
 
 def _project_schema() -> dict:
@@ -307,8 +312,10 @@ class PublicApiSchema(AutoSchema):
         if self.method == "GET" and self._is_list_view() and getattr(self.view, "filterset_class", None):
             parameters = [*parameters, *report_filter_parameters()]
         elif not self._is_list_view():
-            parameters = [*parameters, OpenApiParameter(self.view.lookup_field, str, OpenApiParameter.PATH,
-                                                        pattern=PATH_TEXT)]
+            parameters = [
+                *parameters,
+                OpenApiParameter(self.view.lookup_field, str, OpenApiParameter.PATH, pattern=PATH_TEXT),
+            ]
         return parameters
 
     def get_operation(self, *args, **kwargs):
@@ -325,11 +332,11 @@ class PublicApiSchema(AutoSchema):
             # An address no route of the API matches (e.g. a "." or a line break in it) gets the site's 404 page.
             responses["404"]["content"]["text/html"] = {"schema": {"type": "string"}}
         # The site refuses an address holding a control character before the API sees it, with a page.
-        responses["400"]["description"] = " ".join(
-            [responses["400"]["description"], CONTROL_CHARACTERS]).strip()
+        responses["400"]["description"] = " ".join([responses["400"]["description"], CONTROL_CHARACTERS]).strip()
         responses["400"].setdefault("content", {})["text/html"] = {"schema": {"type": "string"}}
-        responses["429"] = _error("Too many requests from this address: wait as the Retry-After header says.",
-                                  ERROR_DETAIL)
+        responses["429"] = _error(
+            "Too many requests from this address: wait as the Retry-After header says.", ERROR_DETAIL
+        )
         return operation
 
 

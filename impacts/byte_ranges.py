@@ -16,8 +16,14 @@ from django.http import HttpResponse, StreamingHttpResponse
 CHUNK_SIZE = 64 * 1024
 _SINGLE_RANGE = re.compile(r"^\s*bytes=(\d*)-(\d*)\s*$")
 # Headers of the full response that a partial one keeps (not its length, which changes).
-_KEPT_HEADERS = ("Content-Type", "Content-Disposition", "X-Content-Type-Options", "Content-Security-Policy",
-                 "Cache-Control", "ETag")
+_KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "X-Content-Type-Options",
+    "Content-Security-Policy",
+    "Cache-Control",
+    "ETag",
+)
 
 
 class Unsatisfiable(Exception):

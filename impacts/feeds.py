@@ -103,10 +103,12 @@ class PublishedReportsFeed(Feed):
         recent_public_events reads every kind of event, one query or more each: more than a feed
         that every reader's client fetches every few minutes should cost.)
         """
-        steps = ReportTransition.objects.filter(report__in=self.reports(obj), from_status=Status.PUBLISHED,
-                                                to_status=Status.PUBLISHED).exclude(to_followup="")
-        steps = steps.select_related("report").only("action", "to_followup", "message", "created",
-                                                    "report__reference", "report__public_title")
+        steps = ReportTransition.objects.filter(
+            report__in=self.reports(obj), from_status=Status.PUBLISHED, to_status=Status.PUBLISHED
+        ).exclude(to_followup="")
+        steps = steps.select_related("report").only(
+            "action", "to_followup", "message", "created", "report__reference", "report__public_title"
+        )
         return steps.order_by("-created", "-pk")[:ITEMS_PER_FEED]
 
     def items(self, obj=None):
@@ -123,7 +125,9 @@ class PublishedReportsFeed(Feed):
     def item_description(self, item: ImpactReport | ReportTransition) -> str:
         if isinstance(item, ReportTransition):
             step = _("Report %(reference)s: %(followup)s") % {
-                "reference": item.report.reference, "followup": FollowUp(item.to_followup).label}
+                "reference": item.report.reference,
+                "followup": FollowUp(item.to_followup).label,
+            }
             public_words = item.message if item.action in PUBLIC_MESSAGE_ACTIONS else ""
             return Truncator(plain_text(f"{step}. {public_words}".strip())).words(EXCERPT_WORDS)
         return Truncator(plain_text(item.public_description)).words(EXCERPT_WORDS)

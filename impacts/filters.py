@@ -39,10 +39,14 @@ ORDERING_CHOICES = [
     ("oldest", _("Oldest first")),
     ("severity", _("Most serious first")),
 ]
+
+
 def approved_photos() -> Exists:
     return Exists(
         Evidence.objects.filter(
-            report=OuterRef("pk"), kind=EvidenceKind.PHOTO, visibility=EvidenceVisibility.APPROVED,
+            report=OuterRef("pk"),
+            kind=EvidenceKind.PHOTO,
+            visibility=EvidenceVisibility.APPROVED,
             state=EvidenceState.READY,
         )
     )
@@ -65,24 +69,24 @@ class ImpactReportFilter(FormDrawnOnce, django_filters.FilterSet):
     sector = django_filters.ChoiceFilter(
         label=_("Sector"), field_name="project__sector", choices=Sector.choices, empty_label=_("Any sector")
     )
-    region = django_filters.ChoiceFilter(
-        label=_("Region"), choices=Region.choices, empty_label=_("Any region")
-    )
+    region = django_filters.ChoiceFilter(label=_("Region"), choices=Region.choices, empty_label=_("Any region"))
     category = django_filters.ChoiceFilter(
         label=_("Impact"), method="filter_category", choices=Category.choices, empty_label=_("Any impact")
     )
-    severity = django_filters.ChoiceFilter(
-        label=_("Severity"), choices=Severity.choices, empty_label=_("Any severity")
-    )
+    severity = django_filters.ChoiceFilter(label=_("Severity"), choices=Severity.choices, empty_label=_("Any severity"))
     reporter_type = django_filters.ChoiceFilter(
         label=_("Reported by"), choices=ReporterType.choices, empty_label=_("Anyone")
     )
     observed_from = django_filters.DateFilter(
-        label=_("Observed from"), field_name="observed_on", lookup_expr="gte",
+        label=_("Observed from"),
+        field_name="observed_on",
+        lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     observed_to = django_filters.DateFilter(
-        label=_("Observed until"), field_name="observed_on", lookup_expr="lte",
+        label=_("Observed until"),
+        field_name="observed_on",
+        lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     has_photos = django_filters.BooleanFilter(label=_("With photos"), method="filter_has_photos")

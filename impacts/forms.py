@@ -37,12 +37,34 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
 
 # What a phone's file picker offers (the server decides by content: impacts.evidence.filetypes).
 # Extensions too, since pickers do not all know the types of WhatsApp's .opus or a recorder's .m4a.
-ACCEPTED_TYPES = ",".join([
-    "image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf",
-    "video/mp4", "video/quicktime", "video/3gpp", "video/webm",
-    "audio/ogg", "audio/opus", "audio/mp4", "audio/x-m4a", "audio/mpeg", "audio/wav", "audio/x-wav", "audio/webm",
-    ".opus", ".ogg", ".m4a", ".mp3", ".wav", ".3gp", ".mov",
-])
+ACCEPTED_TYPES = ",".join(
+    [
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/heic",
+        "application/pdf",
+        "video/mp4",
+        "video/quicktime",
+        "video/3gpp",
+        "video/webm",
+        "audio/ogg",
+        "audio/opus",
+        "audio/mp4",
+        "audio/x-m4a",
+        "audio/mpeg",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/webm",
+        ".opus",
+        ".ogg",
+        ".m4a",
+        ".mp3",
+        ".wav",
+        ".3gp",
+        ".mov",
+    ]
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -93,8 +115,11 @@ class EvidenceFormMixin:
             accepted = [p.original_name for p in self.prepared_evidence]
             if accepted:
                 errors.append(
-                    _("These files were fine but were not saved, because nothing is saved until every file "
-                      "is accepted. Please attach them again: %(names)s") % {"names": ", ".join(accepted)}
+                    _(
+                        "These files were fine but were not saved, because nothing is saved until every file "
+                        "is accepted. Please attach them again: %(names)s"
+                    )
+                    % {"names": ", ".join(accepted)}
                 )
             raise ValidationError(errors)
         return files
@@ -118,11 +143,15 @@ class _LengthLimit(MaxLengthValidator):
     def __call__(self, value):
         length = self.clean(value)
         if length > self.limit_value:
-            raise ValidationError(self.message, code=self.code, params={
-                "show_value": number_format(length, force_grouping=True),
-                "limit_value": number_format(self.limit_value, force_grouping=True),
-                "value": value,
-            })
+            raise ValidationError(
+                self.message,
+                code=self.code,
+                params={
+                    "show_value": number_format(length, force_grouping=True),
+                    "limit_value": number_format(self.limit_value, force_grouping=True),
+                    "value": value,
+                },
+            )
 
 
 def _posted_values(data, name: str) -> list[str]:
@@ -149,29 +178,51 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         label=_("Photos, documents, videos or voice messages (optional)"),
     )
     consent_publication = forms.BooleanField(
-        label=_("I agree that, after a moderator's review, the report (without my contact details) may be "
-                "published."),
+        label=_("I agree that, after a moderator's review, the report (without my contact details) may be published."),
         required=True,
     )
     consent_privacy = forms.BooleanField(
-        label=_("I have read how my data is protected: contact details are never published, and photos "
-                "are published only without location data."),
+        label=_(
+            "I have read how my data is protected: contact details are never published, and photos "
+            "are published only without location data."
+        ),
         required=True,
     )
     voice_may_be_published = forms.BooleanField(
-        label=_("My voice messages may be published after a moderator's review. If not, only a written "
-                "summary of what I said is shown."),
+        label=_(
+            "My voice messages may be published after a moderator's review. If not, only a written "
+            "summary of what I said is shown."
+        ),
         required=False,
     )
 
     class Meta:
         model = ImpactReport
         fields = [
-            "project", "site_name", "region", "settlement",
-            "primary_category", "other_categories", "severity", "title", "description",
-            "observed_on", "ongoing", "latitude", "longitude",
-            "reporter_type", "organisation", "reporter_name", "contact_email", "contact_phone", "attribution",
-            "language", "files", "consent_publication", "consent_privacy", "voice_may_be_published",
+            "project",
+            "site_name",
+            "region",
+            "settlement",
+            "primary_category",
+            "other_categories",
+            "severity",
+            "title",
+            "description",
+            "observed_on",
+            "ongoing",
+            "latitude",
+            "longitude",
+            "reporter_type",
+            "organisation",
+            "reporter_name",
+            "contact_email",
+            "contact_phone",
+            "attribution",
+            "language",
+            "files",
+            "consent_publication",
+            "consent_privacy",
+            "voice_may_be_published",
         ]
         widgets = {
             "observed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -183,19 +234,25 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         help_texts = {
             "project": _("Choose the plant or project. If it is not in the list, name the site below."),
             "title": _("A few words, e.g. “Black dust on houses every night”."),
-            "description": _("What did you see, hear, smell? Since when? Who is affected? "
-                             "Please do not write other people's names or phone numbers."),
-            "contact_email": _("Optional. Never published. Used only to send you your tracking link and news "
-                               "about your report."),
+            "description": _(
+                "What did you see, hear, smell? Since when? Who is affected? "
+                "Please do not write other people's names or phone numbers."
+            ),
+            "contact_email": _(
+                "Optional. Never published. Used only to send you your tracking link and news about your report."
+            ),
             "contact_phone": _("Optional. Never published. Only senior moderators can see it."),
             "reporter_name": _("Optional. Shown only if you choose “Show my name”."),
             "organisation": _("Required for NGOs."),
-            "latitude": _("Optional. Never published as it is: the public sees the centre of the nearest village "
-                          "or a point rounded to about 1 km."),
+            "latitude": _(
+                "Optional. Never published as it is: the public sees the centre of the nearest village "
+                "or a point rounded to about 1 km."
+            ),
         }
 
-    def __init__(self, *args, project: Project | None = None, form_key: str | None = None,
-                 check_files: bool = True, **kwargs):
+    def __init__(
+        self, *args, project: Project | None = None, form_key: str | None = None, check_files: bool = True, **kwargs
+    ):
         """`form_key` is the form token's submission key: it marks the saved report (one report per
         form) and binds the files kept for a retry to this form. `check_files=False`: a post refused
         before validation, shown again without decoding any file (kept files are carried over)."""
@@ -222,8 +279,11 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
             "Location data is removed from photos before anything is published. Videos and voice messages "
             "are re-encoded without location or device data; a voice message is only published if you allow "
             "it and a moderator approves; otherwise a written summary is shown."
-        ) % {"count": settings.KZCN_MAX_FILES_PER_REPORT, "mb": settings.KZCN_MAX_FILE_BYTES // (1024 * 1024),
-             "minutes": settings.KZCN_VIDEO_MAX_SECONDS // 60}
+        ) % {
+            "count": settings.KZCN_MAX_FILES_PER_REPORT,
+            "mb": settings.KZCN_MAX_FILE_BYTES // (1024 * 1024),
+            "minutes": settings.KZCN_VIDEO_MAX_SECONDS // 60,
+        }
         self.initial.setdefault("language", (get_language() or "en")[:2])
         self.fields["attribution"].choices = Attribution.choices
         self._set_length_limits()
@@ -244,13 +304,16 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         for name in ("title", "description"):
             field = self.fields[name]
             limit = number_format(field.max_length, force_grouping=True)
-            field.help_text = format_lazy("{} {}", field.help_text, _("At most %(limit)s characters.") % {
-                "limit": limit})
-            field.widget.attrs.update({
-                "data-max-chars": field.max_length,
-                "data-counter": _("%(count)s / %(limit)s characters"),
-                "data-counter-over": _("%(over)s characters too many"),
-            })
+            field.help_text = format_lazy(
+                "{} {}", field.help_text, _("At most %(limit)s characters.") % {"limit": limit}
+            )
+            field.widget.attrs.update(
+                {
+                    "data-max-chars": field.max_length,
+                    "data-counter": _("%(count)s / %(limit)s characters"),
+                    "data-counter-over": _("%(over)s characters too many"),
+                }
+            )
 
     def clean_other_categories(self):
         return _deduplicated(self.cleaned_data.get("other_categories") or [])
@@ -298,8 +361,11 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         if errors:
             if self._new_prepared and self.form_key:
                 errors.append(
-                    _("These files were accepted and are kept for your next try, so you do not need to attach "
-                      "them again: %(names)s") % {"names": ", ".join(p.original_name for p in self._new_prepared)}
+                    _(
+                        "These files were accepted and are kept for your next try, so you do not need to attach "
+                        "them again: %(names)s"
+                    )
+                    % {"names": ", ".join(p.original_name for p in self._new_prepared)}
                 )
             raise ValidationError(errors)
         return uploads
@@ -314,8 +380,10 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
 
     @staticmethod
     def _kept_file_gone(kept) -> str:
-        return _("“%(name)s”, attached earlier, was kept for a limited time only and is no longer here. "
-                 "Please attach it again.") % {"name": kept.name}
+        return _(
+            "“%(name)s”, attached earlier, was kept for a limited time only and is no longer here. "
+            "Please attach it again."
+        ) % {"name": kept.name}
 
     def _posted_kept_files(self) -> list:
         """The kept files this post refers to, if we signed them for this form; removed ones are deleted."""
@@ -379,8 +447,9 @@ class ImpactReportForm(EvidenceFormMixin, forms.ModelForm):
         data["other_categories"] = [c for c in data.get("other_categories") or [] if c != primary]
         return data
 
-    def save(self, commit: bool = True, writer: EvidenceWriter | None = None,
-             tracking_token: str | None = None) -> ImpactReport:
+    def save(
+        self, commit: bool = True, writer: EvidenceWriter | None = None, tracking_token: str | None = None
+    ) -> ImpactReport:
         """Save the report, its categories and its evidence in one transaction.
 
         Sets `self.tracking_token` (shown to the reporter; only its digest is stored): the one
@@ -420,8 +489,12 @@ def _too_long_message() -> str:
 
 
 class ReporterAnswerForm(EvidenceFormMixin, forms.Form):
-    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}),
-                             max_length=ANSWER_MAX_LENGTH, error_messages={"max_length": _too_long_message()})
+    answer = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=ANSWER_MAX_LENGTH,
+        error_messages={"max_length": _too_long_message()},
+    )
     files = EvidenceField(label=_("Add photos or documents (optional)"))
 
     def __init__(self, *args, **kwargs):
@@ -432,11 +505,14 @@ class ReporterAnswerForm(EvidenceFormMixin, forms.Form):
 class ReporterRequestForm(forms.Form):
     """Withdraw / hide-my-name: one open request of each kind, and a small total, per report."""
 
-    kind = forms.ChoiceField(label=_("What would you like?"), choices=RequestKind.choices,
-                             widget=forms.RadioSelect)
-    text = forms.CharField(label=_("Anything the moderators should know (optional)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}), max_length=REQUEST_TEXT_MAX_LENGTH,
-                           error_messages={"max_length": _too_long_message()})
+    kind = forms.ChoiceField(label=_("What would you like?"), choices=RequestKind.choices, widget=forms.RadioSelect)
+    text = forms.CharField(
+        label=_("Anything the moderators should know (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=REQUEST_TEXT_MAX_LENGTH,
+        error_messages={"max_length": _too_long_message()},
+    )
 
     def __init__(self, *args, report: ImpactReport, **kwargs):
         super().__init__(*args, **kwargs)
@@ -454,11 +530,17 @@ class ReporterRequestForm(forms.Form):
         kind = self.cleaned_data["kind"]
         requests = self.report.requests.all()
         if requests.filter(kind=kind, handled_at__isnull=True).exists():
-            raise ValidationError(_("You have already asked for this. A moderator will handle it; "
-                                    "there is no need to ask again."))
+            raise ValidationError(
+                _("You have already asked for this. A moderator will handle it; there is no need to ask again.")
+            )
         if requests.count() >= MAX_REQUESTS_PER_REPORT:
-            raise ValidationError(_("This report has had as many requests as it can have (%(limit)d). "
-                                    "A moderator will read the ones you sent.") % {"limit": MAX_REQUESTS_PER_REPORT})
+            raise ValidationError(
+                _(
+                    "This report has had as many requests as it can have (%(limit)d). "
+                    "A moderator will read the ones you sent."
+                )
+                % {"limit": MAX_REQUESTS_PER_REPORT}
+            )
         return kind
 
 

@@ -83,8 +83,10 @@ class Cursor:
     values: tuple
 
     def text(self) -> str:
-        parts = [str(self.number), *(value.isoformat() if hasattr(value, "isoformat") else str(value)
-                                     for value in self.values)]
+        parts = [
+            str(self.number),
+            *(value.isoformat() if hasattr(value, "isoformat") else str(value) for value in self.values),
+        ]
         return SEPARATOR.join(parts)
 
 
@@ -121,12 +123,15 @@ def _past(queryset: QuerySet, keys: list[Key], cursor: Cursor, *, forward: bool)
     columns = ", ".join(f"{table}.{connection.ops.quote_name(_field(queryset, key).column)}" for key in keys)
     # Descending lists continue towards smaller values; going backwards flips the comparison.
     operator = "<" if keys[0].descending == forward else ">"
-    params = [_field(queryset, key).get_db_prep_value(value, connection) for key, value in
-              zip(keys, cursor.values, strict=True)]
+    params = [
+        _field(queryset, key).get_db_prep_value(value, connection)
+        for key, value in zip(keys, cursor.values, strict=True)
+    ]
     placeholders = ", ".join(["%s"] * len(keys))
     # Quoted names of the model's own columns; the values travel as parameters.
-    condition = RawSQL(f"({columns}) {operator} ({placeholders})", params,  # noqa: S611
-                       output_field=BooleanField())
+    condition = RawSQL(  # noqa: S611
+        f"({columns}) {operator} ({placeholders})", params, output_field=BooleanField()
+    )
     return queryset.filter(condition)
 
 

@@ -155,17 +155,30 @@ class ImpactReport(models.Model):
     )
     region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True, db_index=True)
     settlement = models.CharField(_("village, town or district"), max_length=200, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True,
-                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True,
-                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
-    public_latitude = models.DecimalField(_("public latitude"), max_digits=8, decimal_places=5,
-                                          null=True, blank=True)
-    public_longitude = models.DecimalField(_("public longitude"), max_digits=8, decimal_places=5,
-                                           null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    public_latitude = models.DecimalField(_("public latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    public_longitude = models.DecimalField(_("public longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     # The public point is derived from this choice by set_public_location(); never the exact pin.
     public_location_kind = models.CharField(
-        _("public location"), max_length=12, choices=PublicLocationKind.choices, default=PublicLocationKind.COARSE,
+        _("public location"),
+        max_length=12,
+        choices=PublicLocationKind.choices,
+        default=PublicLocationKind.COARSE,
     )
 
     # Who (never public except as the reporter chose through `attribution`).
@@ -243,8 +256,11 @@ class ImpactReport(models.Model):
             models.Index(fields=["status", "-published_at"], name="report_status_published"),
             # The map's views (impacts.places.clusters): published reports within bounds, read off
             # an index instead of a scan of every report when the map is zoomed in.
-            models.Index(fields=["public_latitude", "public_longitude"], condition=models.Q(status="published"),
-                         name="report_public_point"),
+            models.Index(
+                fields=["public_latitude", "public_longitude"],
+                condition=models.Q(status="published"),
+                name="report_public_point",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="report_status_valid"),
@@ -255,9 +271,7 @@ class ImpactReport(models.Model):
                 condition=models.Q(project__isnull=False) | ~models.Q(site_name=""),
                 name="report_has_project_or_site",
             ),
-            models.CheckConstraint(
-                condition=models.Q(severity__gte=1, severity__lte=4), name="report_severity_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(severity__gte=1, severity__lte=4), name="report_severity_valid"),
             models.CheckConstraint(
                 condition=models.Q(public_location_kind__in=PublicLocationKind.values),
                 name="report_public_location_kind_valid",
@@ -436,7 +450,8 @@ class EvidenceQuerySet(models.QuerySet):
         neighbour's update (impacts.neighbours) is public only once that update is published.
         """
         return self.filter(visibility=EvidenceVisibility.APPROVED, state=EvidenceState.READY).filter(
-            models.Q(update__isnull=True) | models.Q(update__state="published"))
+            models.Q(update__isnull=True) | models.Q(update__state="published")
+        )
 
     def of_report_itself(self):
         """Files sent with the report (or the reporter's answers), not with a neighbour's update."""
@@ -453,7 +468,11 @@ class Evidence(models.Model):
     # Set for a file sent with a neighbour's update to a published report (impacts.neighbours):
     # public only once that update is published.
     update = models.ForeignKey(
-        "impacts.ReportUpdate", verbose_name=_("update"), on_delete=models.CASCADE, null=True, blank=True,
+        "impacts.ReportUpdate",
+        verbose_name=_("update"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="evidence",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
@@ -471,10 +490,12 @@ class Evidence(models.Model):
     width = models.PositiveIntegerField(_("width"), null=True, blank=True)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True)
     captured_at = models.CharField(_("capture time (from metadata)"), max_length=40, blank=True)
-    gps_latitude = models.DecimalField(_("GPS latitude (from metadata)"), max_digits=9, decimal_places=6,
-                                       null=True, blank=True)
-    gps_longitude = models.DecimalField(_("GPS longitude (from metadata)"), max_digits=9, decimal_places=6,
-                                        null=True, blank=True)
+    gps_latitude = models.DecimalField(
+        _("GPS latitude (from metadata)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    gps_longitude = models.DecimalField(
+        _("GPS longitude (from metadata)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=EvidenceVisibility.choices, default=EvidenceVisibility.PENDING
     )
@@ -484,12 +505,16 @@ class Evidence(models.Model):
     # Videos and voice messages (impacts.evidence.video/audio).
     duration_seconds = models.FloatField(_("duration in seconds"), null=True, blank=True)
     summary = models.TextField(
-        _("written summary"), blank=True,
-        help_text=_("What the recording says, in words: shown to everyone in place of a voice that is not "
-                    "published, and as the text alternative of one that is."),
+        _("written summary"),
+        blank=True,
+        help_text=_(
+            "What the recording says, in words: shown to everyone in place of a voice that is not "
+            "published, and as the text alternative of one that is."
+        ),
     )
     voice_publication_approved = models.BooleanField(
-        _("publish the voice itself"), default=False,
+        _("publish the voice itself"),
+        default=False,
         help_text=_("Only if the reporter allowed it in the form. Otherwise only the summary is public."),
     )
     # Fingerprints (impacts.evidence.fingerprints): the public copy's own SHA-256, and a 64-bit
@@ -504,8 +529,7 @@ class Evidence(models.Model):
     created = models.DateTimeField(_("received"), auto_now_add=True)
     # Background processing (impacts.evidence.processing). A row saved with its public copy already
     # made is READY; an upload saved by the report form starts PROCESSING, without a public copy.
-    state = models.CharField(_("processing"), max_length=10, choices=EvidenceState.choices,
-                             default=EvidenceState.READY)
+    state = models.CharField(_("processing"), max_length=10, choices=EvidenceState.choices, default=EvidenceState.READY)
     refusal_reason = models.CharField(_("why it was refused"), max_length=500, blank=True)
     processing_started_at = models.DateTimeField(_("processing claimed at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("processing attempts"), default=0)
@@ -517,8 +541,9 @@ class Evidence(models.Model):
         verbose_name_plural = _("evidence")
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["processing_started_at"], condition=models.Q(state="processing"),
-                         name="evidence_processing_idx"),
+            models.Index(
+                fields=["processing_started_at"], condition=models.Q(state="processing"), name="evidence_processing_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["report", "sha256"], name="evidence_once_per_report"),
@@ -597,7 +622,11 @@ class ReportTransition(models.Model):
     from_followup = models.CharField(_("follow-up from"), max_length=24, choices=FollowUp.choices, blank=True)
     to_followup = models.CharField(_("follow-up to"), max_length=24, choices=FollowUp.choices, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     actor_label = models.CharField(
@@ -772,8 +801,9 @@ class EvidenceWriter:
             removed_metadata=prepared.removed_metadata,
         )
         prepared.original.seek(0)
-        self._save(Evidence._meta.get_field("sealed_file"), item, f"original.{prepared.original_extension}",
-                   prepared.original)
+        self._save(
+            Evidence._meta.get_field("sealed_file"), item, f"original.{prepared.original_extension}", prepared.original
+        )
         if prepared.public_bytes is None:
             # Only accepted (evidence.accept_evidence): the task worker makes the public copy, then
             # fingerprints it (impacts.evidence.processing).
@@ -783,8 +813,9 @@ class EvidenceWriter:
 
             enqueue_after_commit(item.pk)
             return item
-        self._save(Evidence._meta.get_field("public_file"), item, f"public.{prepared.public_extension}",
-                   prepared.public_bytes)
+        self._save(
+            Evidence._meta.get_field("public_file"), item, f"public.{prepared.public_extension}", prepared.public_bytes
+        )
         if prepared.thumbnail_bytes:
             self._save(Evidence._meta.get_field("thumbnail"), item, "thumb.jpg", prepared.thumbnail_bytes)
         item.save()

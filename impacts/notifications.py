@@ -153,7 +153,8 @@ def send_lost_links(email: str, language: str) -> int:
     """
     reports = list(
         ImpactReport.objects.filter(contact_email__iexact=email.strip(), status__in=LOST_LINK_STATUSES)
-        .select_related("project").order_by("created")
+        .select_related("project")
+        .order_by("created")
     )
     if not reports:
         return 0

@@ -51,20 +51,34 @@ def keep(prepared: PreparedEvidence, form_key: str) -> KeptFile:
     """Write an accepted upload to the pending area and return its signed reference."""
     expires = int(time.time()) + _lifetime()
     prepared.original.seek(0)
-    name = _storage().save(f"{FOLDER}/{expires}-{secrets.token_hex(16)}.{prepared.original_extension}",
-                           File(prepared.original))
-    payload = {"p": name, "h": prepared.sha256, "n": prepared.original_name, "s": prepared.size, "e": expires,
-               "f": form_key}
-    return KeptFile(signing.dumps(payload, salt=_SALT), name, prepared.original_name, prepared.size,
-                    prepared.sha256, expires)
+    name = _storage().save(
+        f"{FOLDER}/{expires}-{secrets.token_hex(16)}.{prepared.original_extension}", File(prepared.original)
+    )
+    payload = {
+        "p": name,
+        "h": prepared.sha256,
+        "n": prepared.original_name,
+        "s": prepared.size,
+        "e": expires,
+        "f": form_key,
+    }
+    return KeptFile(
+        signing.dumps(payload, salt=_SALT), name, prepared.original_name, prepared.size, prepared.sha256, expires
+    )
 
 
 def read(reference: str, form_key: str) -> KeptFile | None:
     """The kept file a reference names, if we signed it for this form; None for anything else."""
     try:
         payload = signing.loads(reference, salt=_SALT)
-        kept = KeptFile(reference, str(payload["p"]), sanitise_filename(str(payload["n"])), int(payload["s"]),
-                        str(payload["h"]), int(payload["e"]))
+        kept = KeptFile(
+            reference,
+            str(payload["p"]),
+            sanitise_filename(str(payload["n"])),
+            int(payload["s"]),
+            str(payload["h"]),
+            int(payload["e"]),
+        )
         belongs = payload["f"] == form_key
     except (signing.BadSignature, TypeError, ValueError, KeyError):
         return None
@@ -109,4 +123,3 @@ def purge_expired(now: float | None = None) -> int:
             storage.delete(f"{FOLDER}/{name}")
             removed += 1
     return removed
-

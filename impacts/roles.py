@@ -9,15 +9,25 @@ SENIOR_MODERATORS = "Senior moderators"
 EDITORS = "Editors"
 
 _MODERATOR = [
-    "impacts.view_impactreport", "impacts.change_impactreport", "impacts.moderate_report",
+    "impacts.view_impactreport",
+    "impacts.change_impactreport",
+    "impacts.moderate_report",
     "impacts.view_historicalimpactreport",
-    "impacts.view_evidence", "impacts.change_evidence",
-    "impacts.view_reporttransition", "impacts.view_reportmessage", "impacts.view_notification",
-    "impacts.view_reporterrequest", "impacts.change_reporterrequest",
-    "impacts.view_reporttranslation", "impacts.add_reporttranslation", "impacts.change_reporttranslation",
+    "impacts.view_evidence",
+    "impacts.change_evidence",
+    "impacts.view_reporttransition",
+    "impacts.view_reportmessage",
+    "impacts.view_notification",
+    "impacts.view_reporterrequest",
+    "impacts.change_reporterrequest",
+    "impacts.view_reporttranslation",
+    "impacts.add_reporttranslation",
+    "impacts.change_reporttranslation",
     "projects.view_project",
     # Letters to authorities (impacts.authorities): the list of bodies is the editors'.
-    "impacts.view_authority", "impacts.view_authorityrequest", "impacts.add_authorityrequest",
+    "impacts.view_authority",
+    "impacts.view_authorityrequest",
+    "impacts.add_authorityrequest",
     "impacts.change_authorityrequest",
 ]
 
@@ -25,7 +35,9 @@ ROLES: dict[str, list[str]] = {
     MODERATORS: _MODERATOR,
     SENIOR_MODERATORS: [
         *_MODERATOR,
-        "impacts.view_contact_details", "impacts.view_sealed_original", "impacts.withdraw_report",
+        "impacts.view_contact_details",
+        "impacts.view_sealed_original",
+        "impacts.withdraw_report",
         "impacts.view_sealedaccess",
     ],
     EDITORS: [
@@ -33,12 +45,21 @@ ROLES: dict[str, list[str]] = {
         for model in ("project", "source", "company", "projectparty", "financing", "projectevent")
         for action in ("add", "change", "delete", "view")
         if not (model == "project" and action == "delete")
-    ] + ["projects.view_programmefigure", "projects.change_programmefigure",
-         "projects.view_importconflict", "projects.change_importconflict",
-         "projects.view_suggestion", "projects.change_suggestion",
-         "projects.view_importdeletion", "projects.delete_importdeletion",
-         "impacts.view_authority", "impacts.add_authority", "impacts.change_authority",
-         "impacts.delete_authority"],
+    ]
+    + [
+        "projects.view_programmefigure",
+        "projects.change_programmefigure",
+        "projects.view_importconflict",
+        "projects.change_importconflict",
+        "projects.view_suggestion",
+        "projects.change_suggestion",
+        "projects.view_importdeletion",
+        "projects.delete_importdeletion",
+        "impacts.view_authority",
+        "impacts.add_authority",
+        "impacts.change_authority",
+        "impacts.delete_authority",
+    ],
 }
 
 

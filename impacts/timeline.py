@@ -102,8 +102,9 @@ def public_events(report: ImpactReport, *, now: datetime | None = None) -> list[
     return sorted(events, key=_order)
 
 
-def recent_public_events(since: datetime | None = None, limit: int = DEFAULT_LIMIT, *,
-                         now: datetime | None = None) -> list[Event]:
+def recent_public_events(
+    since: datetime | None = None, limit: int = DEFAULT_LIMIT, *, now: datetime | None = None
+) -> list[Event]:
     """The newest public events across published reports (at or after `since`), newest first.
 
     Each kind is read with its own bounded query, so the cost does not grow with the history.
@@ -149,19 +150,28 @@ def _published(reports, since, now, limit=None):
     if isinstance(reports, list):
         found = [r for r in reports if r.published_at]
     else:
-        found = _bounded(reports.filter(published_at__isnull=False).select_related("project"), "published_at",
-                         since, limit)
-    return [Event(r.published_at, EventKind.PUBLISHED, r, _("Report published"), f"event-published-{r.pk}")
-            for r in found]
+        found = _bounded(
+            reports.filter(published_at__isnull=False).select_related("project"), "published_at", since, limit
+        )
+    return [
+        Event(r.published_at, EventKind.PUBLISHED, r, _("Report published"), f"event-published-{r.pk}") for r in found
+    ]
 
 
 def _followups(reports, since, now, limit=None):
-    rows = ReportTransition.objects.filter(report__in=reports, from_status=Status.PUBLISHED,
-                                           to_status=Status.PUBLISHED).exclude(to_followup="")
+    rows = ReportTransition.objects.filter(
+        report__in=reports, from_status=Status.PUBLISHED, to_status=Status.PUBLISHED
+    ).exclude(to_followup="")
     rows = _bounded(rows.select_related("report", "report__project"), "created", since, limit)
     return [
-        Event(row.created, EventKind.FOLLOWUP, _report_of(row, reports), FollowUp(row.to_followup).label,
-              f"event-followup-{row.pk}", text=row.message if row.action in PUBLIC_MESSAGE_ACTIONS else "")
+        Event(
+            row.created,
+            EventKind.FOLLOWUP,
+            _report_of(row, reports),
+            FollowUp(row.to_followup).label,
+            f"event-followup-{row.pk}",
+            text=row.message if row.action in PUBLIC_MESSAGE_ACTIONS else "",
+        )
         for row in rows
     ]
 
@@ -170,32 +180,46 @@ def _company_invitations(reports, since, now, limit=None):
     from .replies.models import CompanyInvitation, ReplyState
 
     invitations = CompanyInvitation.objects.filter(report__in=reports).select_related(
-        "company", "report", "report__project")
+        "company", "report", "report__project"
+    )
     events = []
     for invitation in _bounded(invitations, "created", since, limit):
-        events.append(Event(
-            invitation.created, EventKind.COMPANY_INVITED, _report_of(invitation, reports),
-            _("%(company)s was invited to respond by %(deadline)s")
-            % {"company": invitation.company, "deadline": _day(invitation.deadline)},
-            f"event-invited-{invitation.pk}",
-        ))
+        events.append(
+            Event(
+                invitation.created,
+                EventKind.COMPANY_INVITED,
+                _report_of(invitation, reports),
+                _("%(company)s was invited to respond by %(deadline)s")
+                % {"company": invitation.company, "deadline": _day(invitation.deadline)},
+                f"event-invited-{invitation.pk}",
+            )
+        )
     replies = invitations.filter(reply__state=ReplyState.PUBLISHED).select_related("reply")
     for invitation in _bounded(replies, "reply__moderated_at", since, limit):
         reply = invitation.reply
-        events.append(Event(
-            reply.moderated_at or reply.received, EventKind.COMPANY_RESPONDED, _report_of(invitation, reports),
-            _("%(company)s responded") % {"company": invitation.company}, f"event-reply-{reply.pk}",
-            text=reply.public_text or reply.text,
-        ))
+        events.append(
+            Event(
+                reply.moderated_at or reply.received,
+                EventKind.COMPANY_RESPONDED,
+                _report_of(invitation, reports),
+                _("%(company)s responded") % {"company": invitation.company},
+                f"event-reply-{reply.pk}",
+                text=reply.public_text or reply.text,
+            )
+        )
     # No response: the deadline passed without a published reply (the rule of the replies package's
     # CompanyInvitationQuerySet.overdue, which the report page's "Company's response" shows too).
     silent = invitations.filter(deadline__lte=now).exclude(reply__state=ReplyState.PUBLISHED)
     for invitation in _bounded(silent, "deadline", since, limit):
-        events.append(Event(
-            invitation.deadline, EventKind.COMPANY_NO_RESPONSE, _report_of(invitation, reports),
-            _("Invited to respond on %(invited)s — no response.") % {"invited": _day(invitation.created)},
-            f"event-no-response-{invitation.pk}",
-        ))
+        events.append(
+            Event(
+                invitation.deadline,
+                EventKind.COMPANY_NO_RESPONSE,
+                _report_of(invitation, reports),
+                _("Invited to respond on %(invited)s — no response.") % {"invited": _day(invitation.created)},
+                f"event-no-response-{invitation.pk}",
+            )
+        )
     return events
 
 
@@ -203,23 +227,33 @@ def _authority_requests(reports, since, now, limit=None):
     from .authorities.models import AuthorityRequest
 
     requests = AuthorityRequest.objects.filter(report__in=reports).select_related(
-        "authority", "report", "report__project")
+        "authority", "report", "report__project"
+    )
     events = []
     sent_since = since and timezone.localdate(since)
     for request in _bounded(requests.filter(sent_on__isnull=False), "sent_on", sent_since, limit):
-        events.append(Event(
-            _at_midnight(request.sent_on), EventKind.AUTHORITY_REQUEST_SENT, _report_of(request, reports),
-            _("%(kind)s sent to %(authority)s")
-            % {"kind": request.get_kind_display(), "authority": authority_name(request.authority)},
-            f"event-request-{request.pk}",
-        ))
+        events.append(
+            Event(
+                _at_midnight(request.sent_on),
+                EventKind.AUTHORITY_REQUEST_SENT,
+                _report_of(request, reports),
+                _("%(kind)s sent to %(authority)s")
+                % {"kind": request.get_kind_display(), "authority": authority_name(request.authority)},
+                f"event-request-{request.pk}",
+            )
+        )
     for request in _bounded(requests.filter(answered_on__isnull=False), "answered_on", sent_since, limit):
         text = "\n\n".join(part for part in (request.answer_summary, request.action_stated) if part)
-        events.append(Event(
-            _at_midnight(request.answered_on), EventKind.AUTHORITY_ANSWERED, _report_of(request, reports),
-            _("%(authority)s answered") % {"authority": authority_name(request.authority)},
-            f"event-answer-{request.pk}", text=text,
-        ))
+        events.append(
+            Event(
+                _at_midnight(request.answered_on),
+                EventKind.AUTHORITY_ANSWERED,
+                _report_of(request, reports),
+                _("%(authority)s answered") % {"authority": authority_name(request.authority)},
+                f"event-answer-{request.pk}",
+                text=text,
+            )
+        )
     return events
 
 
@@ -231,15 +265,19 @@ def authority_name(authority) -> str:
 def _neighbour_updates(reports, since, now, limit=None):
     from .neighbours.models import ReportUpdate, UpdateState
 
-    photos = Prefetch("evidence", queryset=Evidence.objects.public().exclude(public_file=""),
-                      to_attr="public_photos")
-    updates = ReportUpdate.objects.filter(report__in=reports, state=UpdateState.PUBLISHED,
-                                          moderated_at__isnull=False)
+    photos = Prefetch("evidence", queryset=Evidence.objects.public().exclude(public_file=""), to_attr="public_photos")
+    updates = ReportUpdate.objects.filter(report__in=reports, state=UpdateState.PUBLISHED, moderated_at__isnull=False)
     updates = _bounded(updates.select_related("report", "report__project"), "moderated_at", since, limit)
     return [
-        Event(update.moderated_at, EventKind.NEIGHBOUR_UPDATE, _report_of(update, reports),
-              _("A neighbour says it was still happening on %(date)s") % {"date": _day(update.observed_on)},
-              f"event-update-{update.pk}", text=update.shown_text, photos=tuple(update.public_photos))
+        Event(
+            update.moderated_at,
+            EventKind.NEIGHBOUR_UPDATE,
+            _report_of(update, reports),
+            _("A neighbour says it was still happening on %(date)s") % {"date": _day(update.observed_on)},
+            f"event-update-{update.pk}",
+            text=update.shown_text,
+            photos=tuple(update.public_photos),
+        )
         for update in updates.prefetch_related(photos)
     ]
 
@@ -253,7 +291,12 @@ def _report_of(row, reports):
 
 _SOURCES = [_published, _followups, _company_invitations, _authority_requests, _neighbour_updates]
 _KIND_ORDER = [
-    EventKind.PUBLISHED, EventKind.COMPANY_INVITED, EventKind.AUTHORITY_REQUEST_SENT, EventKind.FOLLOWUP,
-    EventKind.COMPANY_RESPONDED, EventKind.AUTHORITY_ANSWERED, EventKind.COMPANY_NO_RESPONSE,
+    EventKind.PUBLISHED,
+    EventKind.COMPANY_INVITED,
+    EventKind.AUTHORITY_REQUEST_SENT,
+    EventKind.FOLLOWUP,
+    EventKind.COMPANY_RESPONDED,
+    EventKind.AUTHORITY_ANSWERED,
+    EventKind.COMPANY_NO_RESPONSE,
     EventKind.NEIGHBOUR_UPDATE,
 ]

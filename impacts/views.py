@@ -97,7 +97,8 @@ def _report_form_page(request, form, project, signed_token: str, status: int = 2
 def _form_map() -> dict:
     """What the form's pin map draws beneath the pin, and where each project with sourced coordinates is."""
     plants = Project.objects.filter(latitude__isnull=False, longitude__isnull=False).values_list(
-        "pk", "latitude", "longitude")
+        "pk", "latitude", "longitude"
+    )
     return {
         **place_map(),
         "projects": {str(pk): [float(lat), float(lon)] for pk, lat, lon in plants},
@@ -118,8 +119,13 @@ def _receive_report(request, project):
     problem = problem or too_many_posts or token.problem() or abuse.rate_limit_problem(request)
     # A refused post is shown again with what was typed, but its files are never decoded: showing a
     # bound form validates it, so a refused one is bound without them.
-    form = ImpactReportForm(request.POST, request.FILES if problem is None else None, project=project,
-                            form_key=token and token.submission_key, check_files=problem is None)
+    form = ImpactReportForm(
+        request.POST,
+        request.FILES if problem is None else None,
+        project=project,
+        form_key=token and token.submission_key,
+        check_files=problem is None,
+    )
     if problem is None and form.is_valid():
         problem = abuse.take_report_allowance(request)
         if problem is None:
@@ -172,8 +178,11 @@ def _tracking_link(request, tracking_token: str) -> str:
 
 
 def _remember_submission(request, report, tracking_link: str) -> None:
-    request.session[SUBMITTED_SESSION_KEY] = {"reference": report.reference, "link": tracking_link,
-                                              "emailed": bool(report.contact_email)}
+    request.session[SUBMITTED_SESSION_KEY] = {
+        "reference": report.reference,
+        "link": tracking_link,
+        "emailed": bool(report.contact_email),
+    }
 
 
 def _already_received(request, token):
@@ -274,16 +283,23 @@ def _record_followup(request, report: ImpactReport, form) -> None:
     """Move the follow-up as the reporter says; a replayed or outdated form is refused and told so."""
     action = form.cleaned_data["action"]
     try:
-        workflow.apply(report, action, message=form.cleaned_data["message"],
-                       expected_version=form.cleaned_data["version"])
+        workflow.apply(
+            report, action, message=form.cleaned_data["message"], expected_version=form.cleaned_data["version"]
+        )
     except workflow.ConcurrentChange:
-        messages.error(request, _("This report changed since you opened the page. Nothing was saved: "
-                                  "please look at it again and choose once more."))
+        messages.error(
+            request,
+            _(
+                "This report changed since you opened the page. Nothing was saved: "
+                "please look at it again and choose once more."
+            ),
+        )
     except workflow.WorkflowError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Thank you. The report now says: “%(followup)s”.")
-                         % {"followup": report.get_followup_display()})
+        messages.success(
+            request, _("Thank you. The report now says: “%(followup)s”.") % {"followup": report.get_followup_display()}
+        )
 
 
 def _record_answer(report: ImpactReport, form: ReporterAnswerForm) -> bool:
@@ -329,8 +345,13 @@ def track_lost(request):
             form.add_error(None, problem)
         else:
             send_lost_links.enqueue(email, get_language() or settings.LANGUAGE_CODE)
-            messages.success(request, _("If this address was given with a report, we have sent the links to it. "
-                                        "Please check your e-mail, including the spam folder."))
+            messages.success(
+                request,
+                _(
+                    "If this address was given with a report, we have sent the links to it. "
+                    "Please check your e-mail, including the spam folder."
+                ),
+            )
             return redirect("impacts:track_lost")
     status = 400 if request.method == "POST" else 200
     return _private(render(request, "impacts/track_lost.html", {"form": form}, status=status))
@@ -338,9 +359,7 @@ def track_lost(request):
 
 @public_page
 def report_detail(request, reference):
-    report = get_object_or_404(
-        ImpactReport.objects.published().select_related("project"), reference=reference
-    )
+    report = get_object_or_404(ImpactReport.objects.published().select_related("project"), reference=reference)
     show_original = "original" in request.GET
     context = {
         "report": report,
@@ -365,8 +384,14 @@ def evidence_record(request, pk):
     The same 404 for a file that does not exist, is hidden or processing, or belongs to an
     unpublished report: nothing tells which.
     """
-    item = (Evidence.objects.public().filter(report__in=ImpactReport.objects.published())
-            .exclude(public_file="").select_related("report", "report__project").filter(pk=pk).first())
+    item = (
+        Evidence.objects.public()
+        .filter(report__in=ImpactReport.objects.published())
+        .exclude(public_file="")
+        .select_related("report", "report__project")
+        .filter(pk=pk)
+        .first()
+    )
     if item is None or not item.is_public:
         raise Http404
     context = {
@@ -483,7 +508,8 @@ def _paged(request, queryset, per_page: int) -> dict:
     return {
         "page": page,
         "reports": page.object_list,
-        "page_range": None if getattr(page, "keyset", False)
+        "page_range": None
+        if getattr(page, "keyset", False)
         else page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     }
 

@@ -63,34 +63,85 @@ PUBLISHED = frozenset({Status.PUBLISHED})
 ACTIONS: dict[str, Action] = {
     action.name: action
     for action in [
-        Action("start_review", gettext_lazy("Start review"), frozenset({Status.SUBMITTED}), Status.IN_REVIEW,
-               MODERATE),
-        Action("publish", gettext_lazy("Publish"), frozenset({Status.IN_REVIEW}), Status.PUBLISHED, MODERATE,
-               notify=NotificationKind.PUBLISHED),
-        Action("reject", gettext_lazy("Reject"), frozenset({Status.IN_REVIEW}), Status.REJECTED, MODERATE,
-               requires="reason", notify=NotificationKind.REJECTED),
-        Action("ask_reporter", gettext_lazy("Ask the reporter for information"), frozenset({Status.IN_REVIEW}),
-               Status.NEEDS_INFO, MODERATE, requires="question", notify=NotificationKind.NEEDS_INFO),
-        Action("reporter_answered", gettext_lazy("Reporter answered"), frozenset({Status.NEEDS_INFO}),
-               Status.IN_REVIEW, REPORTER, requires="answer"),
-        Action("withdraw", gettext_lazy("Withdraw (take down)"), frozenset({Status.PUBLISHED}), Status.WITHDRAWN,
-               WITHDRAW, requires="reason", notify=NotificationKind.WITHDRAWN),
+        Action("start_review", gettext_lazy("Start review"), frozenset({Status.SUBMITTED}), Status.IN_REVIEW, MODERATE),
+        Action(
+            "publish",
+            gettext_lazy("Publish"),
+            frozenset({Status.IN_REVIEW}),
+            Status.PUBLISHED,
+            MODERATE,
+            notify=NotificationKind.PUBLISHED,
+        ),
+        Action(
+            "reject",
+            gettext_lazy("Reject"),
+            frozenset({Status.IN_REVIEW}),
+            Status.REJECTED,
+            MODERATE,
+            requires="reason",
+            notify=NotificationKind.REJECTED,
+        ),
+        Action(
+            "ask_reporter",
+            gettext_lazy("Ask the reporter for information"),
+            frozenset({Status.IN_REVIEW}),
+            Status.NEEDS_INFO,
+            MODERATE,
+            requires="question",
+            notify=NotificationKind.NEEDS_INFO,
+        ),
+        Action(
+            "reporter_answered",
+            gettext_lazy("Reporter answered"),
+            frozenset({Status.NEEDS_INFO}),
+            Status.IN_REVIEW,
+            REPORTER,
+            requires="answer",
+        ),
+        Action(
+            "withdraw",
+            gettext_lazy("Withdraw (take down)"),
+            frozenset({Status.PUBLISHED}),
+            Status.WITHDRAWN,
+            WITHDRAW,
+            requires="reason",
+            notify=NotificationKind.WITHDRAWN,
+        ),
         Action("mark_spam", gettext_lazy("Mark as spam"), OPEN, Status.SPAM, MODERATE, requires="reason"),
         # After publication. Inviting a company (impacts.replies) or sending a request to an authority
         # (impacts.authorities) applies "await_response"; approving their answers applies the next two.
         *[
             Action(name, label, PUBLISHED, Status.PUBLISHED, by, requires=requires, followup=followup)
             for name, label, by, requires, followup in [
-                ("await_response", gettext_lazy("Mark as awaiting a response"), MODERATE, "reason",
-                 FollowUp.AWAITING_RESPONSE),
-                ("company_responded", gettext_lazy("Mark as answered by the company"), MODERATE, "reason",
-                 FollowUp.COMPANY_RESPONDED),
-                ("authority_responded", gettext_lazy("Mark as answered by the authority"), MODERATE, "reason",
-                 FollowUp.AUTHORITY_RESPONDED),
-                ("action_reported", gettext_lazy("Record that action was reported"), MODERATE, "reason",
-                 FollowUp.ACTION_REPORTED),
-                ("reporter_continues", gettext_lazy("It is still happening"), REPORTER, "update",
-                 FollowUp.CONTINUES),
+                (
+                    "await_response",
+                    gettext_lazy("Mark as awaiting a response"),
+                    MODERATE,
+                    "reason",
+                    FollowUp.AWAITING_RESPONSE,
+                ),
+                (
+                    "company_responded",
+                    gettext_lazy("Mark as answered by the company"),
+                    MODERATE,
+                    "reason",
+                    FollowUp.COMPANY_RESPONDED,
+                ),
+                (
+                    "authority_responded",
+                    gettext_lazy("Mark as answered by the authority"),
+                    MODERATE,
+                    "reason",
+                    FollowUp.AUTHORITY_RESPONDED,
+                ),
+                (
+                    "action_reported",
+                    gettext_lazy("Record that action was reported"),
+                    MODERATE,
+                    "reason",
+                    FollowUp.ACTION_REPORTED,
+                ),
+                ("reporter_continues", gettext_lazy("It is still happening"), REPORTER, "update", FollowUp.CONTINUES),
                 ("reporter_resolved", gettext_lazy("It has been resolved"), REPORTER, "update", FollowUp.RESOLVED),
             ]
         ],
@@ -108,8 +159,9 @@ def may_take_decisions(user) -> bool:
 
 def available_actions(report: ImpactReport, user) -> list[Action]:
     """What this user may do to this report now (for buttons; apply() checks again)."""
-    return [a for a in MODERATOR_ACTIONS
-            if a.allowed_from(report.status, report.followup) and user.has_perm(a.permission)]
+    return [
+        a for a in MODERATOR_ACTIONS if a.allowed_from(report.status, report.followup) and user.has_perm(a.permission)
+    ]
 
 
 def reporter_actions(report: ImpactReport) -> list[Action]:
@@ -148,8 +200,9 @@ def check(report: ImpactReport, action_name: str, *, by=None, message: str = "")
     return action
 
 
-def apply(report: ImpactReport, action_name: str, *, by=None, message: str = "",
-          expected_version: int | None = None) -> ReportTransition:
+def apply(
+    report: ImpactReport, action_name: str, *, by=None, message: str = "", expected_version: int | None = None
+) -> ReportTransition:
     """Move the report through `action_name`, record it, and queue the reporter's e-mail.
 
     `expected_version` is the version the person saw; if the report changed since, nothing is
@@ -167,8 +220,11 @@ def apply(report: ImpactReport, action_name: str, *, by=None, message: str = "",
         moved = ImpactReport.objects.filter(pk=report.pk, status=report.status, version=version).update(**changes)
         if not moved:
             raise ConcurrentChange(
-                _("Someone else changed report %(reference)s while you were looking at it. "
-                  "Nothing was saved: reload the page to see what changed.") % {"reference": report.reference}
+                _(
+                    "Someone else changed report %(reference)s while you were looking at it. "
+                    "Nothing was saved: reload the page to see what changed."
+                )
+                % {"reference": report.reference}
             )
         transition = ReportTransition.objects.create(
             report=report,

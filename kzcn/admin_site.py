@@ -63,7 +63,10 @@ class ListLookupGuard:
         user = getattr(request, "user", None)
         lookup_log.warning(
             "refused admin list lookup %r on %s by user %s (id %s)",
-            lookup, self.model._meta.label, user.get_username() if user else "?", getattr(user, "pk", None),
+            lookup,
+            self.model._meta.label,
+            user.get_username() if user else "?",
+            getattr(user, "pk", None),
         )
         return False
 
@@ -97,8 +100,9 @@ class ListLookupGuard:
             **self.admin_site.each_context(request),
             "title": _("This list cannot be filtered that way"),
             "opts": opts,
-            "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist",
-                                      current_app=self.admin_site.name),
+            "changelist_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_changelist", current_app=self.admin_site.name
+            ),
             "is_popup": IS_POPUP_VAR in request.GET,
         }
         return TemplateResponse(request, "admin/lookup_refused.html", context, status=400)
@@ -108,8 +112,11 @@ def guarded(admin_class: type) -> type:
     """`admin_class` with ListLookupGuard in front of it (same name, so admin messages read the same)."""
     if issubclass(admin_class, ListLookupGuard):
         return admin_class
-    return type(admin_class.__name__, (ListLookupGuard, admin_class),
-                {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__})
+    return type(
+        admin_class.__name__,
+        (ListLookupGuard, admin_class),
+        {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
+    )
 
 
 class AdminSite(admin.AdminSite):

@@ -26,8 +26,18 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 # Text a person wrote, shown back to them; never files, secrets, the timestamp or the honeypot.
 # The suggestion form's claim and source are typed text too (projects.forms.SuggestionForm).
-PRESERVED_FIELDS = ("title", "description", "site_name", "settlement", "answer", "text",
-                    "project_name", "details", "source_url", "source_title")
+PRESERVED_FIELDS = (
+    "title",
+    "description",
+    "site_name",
+    "settlement",
+    "answer",
+    "text",
+    "project_name",
+    "details",
+    "source_url",
+    "source_title",
+)
 
 
 def _cache_errors() -> tuple[type[BaseException], ...]:

@@ -309,6 +309,7 @@ class ImportConflictAdmin(admin.ModelAdmin):
     @admin.display(description=_("settled by"))
     def settled_by_name(self, conflict: ImportConflict) -> str:
         return staff_name(conflict.settled_by) if conflict.settled_by_id else "—"
+
     actions = ["keep_editors_value", "take_files_value"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -418,8 +419,12 @@ class SuggestionAdmin(admin.ModelAdmin):
         else:
             content_type = "application/pdf" if stored.name.endswith(".pdf") else "image/jpeg"
         extension = stored.name.rsplit(".", 1)[-1]
-        response = FileResponse(stored.open("rb"), content_type=content_type, as_attachment=True,
-                                filename=f"suggestion-{suggestion.pk}-{which}.{extension}")
+        response = FileResponse(
+            stored.open("rb"),
+            content_type=content_type,
+            as_attachment=True,
+            filename=f"suggestion-{suggestion.pk}-{which}.{extension}",
+        )
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "no-store"

@@ -55,8 +55,11 @@ class FormDrawnOnce:
     @property
     def form_html(self) -> SafeString:
         form = self.form
-        chosen = [(name, form.data.getlist(name) if hasattr(form.data, "getlist") else [form.data.get(name)])
-                  for name in form.fields if name in form.data]
+        chosen = [
+            (name, form.data.getlist(name) if hasattr(form.data, "getlist") else [form.data.get(name)])
+            for name in form.fields
+            if name in form.data
+        ]
         digest = hashlib.sha256(repr(chosen).encode()).hexdigest()[:32]
         name = f"filter-form:{type(self).__name__}:{get_language()}:{digest}"
         # Marked safe once it comes back from the cache: the crispy-forms templates escaped it.

@@ -22,8 +22,12 @@ class SuggestionForm(forms.ModelForm):
         label=_("A document (optional)"),
         required=False,
         allow_empty_file=True,  # the evidence pipeline refuses an empty file with its own message
-        widget=forms.FileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp,"
-                                                         "image/heic,image/heif,.pdf,.jpg,.jpeg,.png,.webp,.heic"}),
+        widget=forms.FileInput(
+            attrs={
+                "accept": "application/pdf,image/jpeg,image/png,image/webp,"
+                "image/heic,image/heif,.pdf,.jpg,.jpeg,.png,.webp,.heic"
+            }
+        ),
     )
 
     class Meta:

@@ -407,11 +407,14 @@ class Company(models.Model):
     )
     # Where invitations to reply to reports are sent (impacts.replies); kept by editors, never public.
     contact_email = models.EmailField(
-        _("contact e-mail for reports"), blank=True,
+        _("contact e-mail for reports"),
+        blank=True,
         help_text=_("Where invitations to answer published reports are sent. Never shown publicly."),
     )
     contact_note = models.CharField(
-        _("contact note"), max_length=300, blank=True,
+        _("contact note"),
+        max_length=300,
+        blank=True,
         help_text=_("E.g. which department, and the source of the address. Never shown publicly."),
     )
 

@@ -86,7 +86,9 @@ def _checked_again(kept: pending_uploads.KeptFile) -> AttachedDocument:
     if prepared is None or prepared.sha256 != kept.sha256:  # gone, expired or swapped
         if fileobj is not None:
             fileobj.close()
-        message = _("“%(name)s”, attached earlier, was kept for a limited time only and is no longer here. "
-                    "Please attach it again.") % {"name": kept.name}
+        message = _(
+            "“%(name)s”, attached earlier, was kept for a limited time only and is no longer here. "
+            "Please attach it again."
+        ) % {"name": kept.name}
         return AttachedDocument(error=message)
     return AttachedDocument(prepared=prepared, kept=kept, opened=fileobj)

@@ -117,7 +117,8 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "notes_sources": [source for source in sources if source.supports_environmental_notes],
         # The plant and the published reports around it, where a source states where it is.
         "place_map": place_map(bounds=around(project.latitude, project.longitude), plants=[project])
-        if project.has_coordinates else None,
+        if project.has_coordinates
+        else None,
         "place_words": place_in_words(project),
     }
     return render(request, "projects/project_detail.html", context)
@@ -186,8 +187,14 @@ def suggest(request: HttpRequest) -> HttpResponse:
         kept = suggested_document.posted_kept(request.POST, form_key)  # carried over, not opened
     # Refused before any check, a newly chosen file is not kept: the page says to choose it again.
     document_dropped = problem is not None and bool(request.FILES.get("document"))
-    return _suggest_page(request, form, token.for_retry() if token else abuse.new_form_token(), status=400,
-                         kept_document=kept, document_dropped=document_dropped)
+    return _suggest_page(
+        request,
+        form,
+        token.for_retry() if token else abuse.new_form_token(),
+        status=400,
+        kept_document=kept,
+        document_dropped=document_dropped,
+    )
 
 
 def _save_suggestion(form: SuggestionForm, submission_key: str, document: PreparedEvidence | None) -> None:
@@ -208,8 +215,14 @@ def _save_suggestion(form: SuggestionForm, submission_key: str, document: Prepar
         raise
 
 
-def _suggest_page(request: HttpRequest, form: SuggestionForm, signed_token: str, status: int = 200,
-                  kept_document=None, document_dropped: bool = False) -> HttpResponse:
+def _suggest_page(
+    request: HttpRequest,
+    form: SuggestionForm,
+    signed_token: str,
+    status: int = 200,
+    kept_document=None,
+    document_dropped: bool = False,
+) -> HttpResponse:
     context = {
         "form": form,
         "kept_document": kept_document,

@@ -46,8 +46,9 @@ def pytest_report_header(config):
 def _staff(django_user_model, username, group_name=None, **extra):
     from django.contrib.auth.models import Group
 
-    user = django_user_model.objects.create_user(username, f"{username}@example.org", "a-long-password-1",
-                                                 is_staff=True, **extra)
+    user = django_user_model.objects.create_user(
+        username, f"{username}@example.org", "a-long-password-1", is_staff=True, **extra
+    )
     if group_name:
         user.groups.add(Group.objects.get(name=group_name))
     return user

@@ -26,9 +26,7 @@ XMP_MARKER = "reporter-home-street"
 # --- Wrapping ------------------------------------------------------------------------------------
 
 
-def uploaded(
-    content: bytes, name: str = "evidence.jpg", content_type: str = "image/jpeg"
-) -> SimpleUploadedFile:
+def uploaded(content: bytes, name: str = "evidence.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
     """An in-memory upload; the content type is whatever the browser claimed, true or not."""
     return SimpleUploadedFile(name, content, content_type=content_type)
 
@@ -64,9 +62,7 @@ def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
     )
 
 
-def phone_exif(
-    lat: float | None = 43.3, lon: float | None = 68.25, orientation: int | None = None
-) -> Image.Exif:
+def phone_exif(lat: float | None = 43.3, lon: float | None = 68.25, orientation: int | None = None) -> Image.Exif:
     """EXIF as a phone writes it: make, model, body serial, capture time, GPS position."""
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = CAMERA_MAKE
@@ -117,9 +113,7 @@ def jpeg_with_gps(
     return buffer.getvalue()
 
 
-def noisy_jpeg(
-    width: int = 6000, height: int = 4000, quality: int = 95, orientation: int | None = None
-) -> bytes:
+def noisy_jpeg(width: int = 6000, height: int = 4000, quality: int = 95, orientation: int | None = None) -> bytes:
     """A large photo-like JPEG (noise compresses badly, like real detail): 6000x4000 is ~15 MB."""
     noise = Image.effect_noise((width, height), 120)
     image = Image.merge("RGB", (noise, noise.transpose(Image.Transpose.FLIP_LEFT_RIGHT), noise))
@@ -420,8 +414,7 @@ def pdf_with_javascript_in_object_stream() -> bytes:
         b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
         _PAGE_TREE[0],
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-        b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
-        % (len(header), len(packed))
+        b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (len(header), len(packed))
         + packed
         + b"\nendstream",
     ]
@@ -492,8 +485,13 @@ def jpeg_with_every_carrier(width: int = 400, height: int = 300) -> bytes:
     """EXIF (GPS, serial, owner), XMP, ICC profile, COM comment and an IPTC block."""
     buffer = io.BytesIO()
     _picture(width, height).save(
-        buffer, format="JPEG", quality=90, exif=phone_exif_with_owner(), xmp=xmp_packet(),
-        icc_profile=srgb_icc_profile(), comment=COMMENT,
+        buffer,
+        format="JPEG",
+        quality=90,
+        exif=phone_exif_with_owner(),
+        xmp=xmp_packet(),
+        icc_profile=srgb_icc_profile(),
+        comment=COMMENT,
     )
     plain = buffer.getvalue()
     return plain[:2] + _iptc_segment() + plain[2:]
@@ -507,8 +505,9 @@ def png_with_every_carrier(width: int = 320, height: int = 240) -> bytes:
     info.add_text("Software", PRODUCER, zip=True)
     info.add_itxt("XML:com.adobe.xmp", xmp_packet().decode())
     buffer = io.BytesIO()
-    _picture(width, height).save(buffer, format="PNG", pnginfo=info, exif=phone_exif_with_owner(),
-                                 icc_profile=srgb_icc_profile())
+    _picture(width, height).save(
+        buffer, format="PNG", pnginfo=info, exif=phone_exif_with_owner(), icc_profile=srgb_icc_profile()
+    )
     data = buffer.getvalue()
     end = data.rindex(b"IEND") - 4
     return data[:end] + _png_chunk(b"tIME", struct.pack(">HBBBBB", 2024, 5, 17, 14, 3, 22)) + data[end:]
@@ -517,8 +516,14 @@ def png_with_every_carrier(width: int = 320, height: int = 240) -> bytes:
 def webp_with_every_carrier(width: int = 320, height: int = 240) -> bytes:
     """EXIF and XMP chunks and an ICC profile in a WebP container."""
     buffer = io.BytesIO()
-    _picture(width, height).save(buffer, format="WEBP", quality=80, exif=phone_exif_with_owner().tobytes(),
-                                 xmp=xmp_packet(), icc_profile=srgb_icc_profile())
+    _picture(width, height).save(
+        buffer,
+        format="WEBP",
+        quality=80,
+        exif=phone_exif_with_owner().tobytes(),
+        xmp=xmp_packet(),
+        icc_profile=srgb_icc_profile(),
+    )
     return buffer.getvalue()
 
 
@@ -577,9 +582,18 @@ def hostile_pdf(
     add("catalog", b"")
     add("pages", b"")
     font = add("font", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    image = add("photo", _stream(
-        b"/Type /XObject /Subtype /Image /Width 300 /Height 200 /ColorSpace /DeviceRGB "
-        b"/BitsPerComponent 8 /Filter /DCTDecode", photo_bytes)) if photo else b""
+    image = (
+        add(
+            "photo",
+            _stream(
+                b"/Type /XObject /Subtype /Image /Width 300 /Height 200 /ColorSpace /DeviceRGB "
+                b"/BitsPerComponent 8 /Filter /DCTDecode",
+                photo_bytes,
+            ),
+        )
+        if photo
+        else b""
+    )
     drawn = b" /XObject << /Photo " + image + b" >>" if photo else b""
     resources = b"<< /Font << /F1 " + font + b" >>" + drawn + b" >>"
     page_refs = []
@@ -589,13 +603,24 @@ def hostile_pdf(
         if page_action:
             extra += b" /AA << /O << /S /SubmitForm /F << /FS /URL /F %s >> /Flags 4 >> >>" % _pdf_string(SUBMIT_URL)
         if annotations:
-            note = add(f"note{len(page_refs)}", b"<< /Type /Annot /Subtype /Text /Rect [500 780 520 800] "
-                       b"/T %s /Contents %s >>" % (_pdf_string(AUTHOR), _pdf_string(COMMENT.decode())))
-            link = add(f"link{len(page_refs)}", b"<< /Type /Annot /Subtype /Link /Rect [60 690 400 730] "
-                       b"/Border [0 0 0] /A << /S /URI /URI %s >> >>" % _pdf_string(EXFIL_URI))
+            note = add(
+                f"note{len(page_refs)}",
+                b"<< /Type /Annot /Subtype /Text /Rect [500 780 520 800] "
+                b"/T %s /Contents %s >>" % (_pdf_string(AUTHOR), _pdf_string(COMMENT.decode())),
+            )
+            link = add(
+                f"link{len(page_refs)}",
+                b"<< /Type /Annot /Subtype /Link /Rect [60 690 400 730] "
+                b"/Border [0 0 0] /A << /S /URI /URI %s >> >>" % _pdf_string(EXFIL_URI),
+            )
             extra += b" /Annots [" + note + b" " + link + b"]"
-        page_refs.append(add(f"page{len(page_refs)}", b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-                             b"/Resources " + resources + b" /Contents " + contents + extra + b" >>"))
+        page_refs.append(
+            add(
+                f"page{len(page_refs)}",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                b"/Resources " + resources + b" /Contents " + contents + extra + b" >>",
+            )
+        )
     catalog_extra = b""
     if xmp:
         catalog_extra += b" /Metadata " + add("xmp", _stream(b"/Type /Metadata /Subtype /XML", xmp_packet()))
@@ -607,10 +632,12 @@ def hostile_pdf(
     objects["pages"] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(page_refs), pages)
     trailer_extra = b""
     if info:
-        trailer_extra = b" /Info " + add("info", b"<< /Author %s /Title (Letter to the akimat) /Subject %s "
-                                         b"/Producer %s /Creator %s /CreationDate (D:20240517140322+05'00') >>"
-                                         % (_pdf_string(AUTHOR), _pdf_string(GPS_TEXT), _pdf_string(PRODUCER),
-                                            _pdf_string(PRODUCER)))
+        trailer_extra = b" /Info " + add(
+            "info",
+            b"<< /Author %s /Title (Letter to the akimat) /Subject %s "
+            b"/Producer %s /Creator %s /CreationDate (D:20240517140322+05'00') >>"
+            % (_pdf_string(AUTHOR), _pdf_string(GPS_TEXT), _pdf_string(PRODUCER), _pdf_string(PRODUCER)),
+        )
     pdf = _assemble_pdf(list(objects.values()))
     # The trailer comes after every object, so adding to it moves no offset.
     return pdf.replace(b"/Root 1 0 R >>", b"/Root 1 0 R" + trailer_extra + b" >>")

@@ -54,9 +54,19 @@ def _encode_sound(output, stream, seconds: float) -> None:
     output.mux(stream.encode(None))
 
 
-def make_video(path: Path, *, container: str = "mp4", codec: str = "h264", sound: str | None = "aac",
-               seconds: float = 2.0, size: tuple[int, int] = (320, 240), rate: int = 25,
-               tags: dict | None = None, options: dict | None = None, rotation: int | None = None) -> Path:
+def make_video(
+    path: Path,
+    *,
+    container: str = "mp4",
+    codec: str = "h264",
+    sound: str | None = "aac",
+    seconds: float = 2.0,
+    size: tuple[int, int] = (320, 240),
+    rate: int = 25,
+    tags: dict | None = None,
+    options: dict | None = None,
+    rotation: int | None = None,
+) -> Path:
     """A short video with moving pictures and a tone, with `tags` on the container."""
     with av.open(str(path), "w", format=container, options=options or {}) as output:
         output.metadata.update(tags or {})
@@ -75,8 +85,16 @@ def make_video(path: Path, *, container: str = "mp4", codec: str = "h264", sound
     return path
 
 
-def make_sound(path: Path, *, container: str, codec: str, seconds: float = 2.0, tags: dict | None = None,
-               stream_tags: dict | None = None, layout: str = "mono") -> Path:
+def make_sound(
+    path: Path,
+    *,
+    container: str,
+    codec: str,
+    seconds: float = 2.0,
+    tags: dict | None = None,
+    stream_tags: dict | None = None,
+    layout: str = "mono",
+) -> Path:
     """A short tone in `container`, with `tags` on the container and `stream_tags` on its stream."""
     with av.open(str(path), "w", format=container) as output:
         output.metadata.update(tags or {})
@@ -101,10 +119,13 @@ def add_udta_atoms(path: Path, atoms: dict[bytes, str]) -> Path:
             assert position + size == len(data), "moov must be the last box"
             break
         position += size
-    udta = _box(b"udta", b"".join(
-        _box(name, len(text.encode()).to_bytes(2, "big") + b"\x15\xc7" + text.encode())  # language "eng"
-        for name, text in atoms.items()
-    ))
+    udta = _box(
+        b"udta",
+        b"".join(
+            _box(name, len(text.encode()).to_bytes(2, "big") + b"\x15\xc7" + text.encode())  # language "eng"
+            for name, text in atoms.items()
+        ),
+    )
     moov = data[position:]
     path.write_bytes(data[:position] + (len(moov) + len(udta)).to_bytes(4, "big") + moov[4:] + udta)
     return path
@@ -113,25 +134,38 @@ def add_udta_atoms(path: Path, atoms: dict[bytes, str]) -> Path:
 def phone_mp4(folder: Path) -> Path:
     """What an Android phone writes: location atom ©xyz, creation time, make and model (©mak, ©mod),
     and a comment holding an XMP packet."""
-    path = make_video(folder / "VID_20250601_102030.mp4", tags={
-        "creation_time": CAPTURED,
-        "comment": '<x:xmpmeta xmlns:x="adobe:ns:meta/"><exif:GPSLatitude>43,15.4N</exif:GPSLatitude></x:xmpmeta>',
-    })
+    path = make_video(
+        folder / "VID_20250601_102030.mp4",
+        tags={
+            "creation_time": CAPTURED,
+            "comment": '<x:xmpmeta xmlns:x="adobe:ns:meta/"><exif:GPSLatitude>43,15.4N</exif:GPSLatitude></x:xmpmeta>',
+        },
+    )
     return add_udta_atoms(path, {b"\xa9xyz": LOCATION, b"\xa9mak": DEVICE_MAKE, b"\xa9mod": DEVICE_MODEL})
 
 
 def iphone_mov(folder: Path) -> Path:
     """An iPhone QuickTime movie with Apple's keys: ISO 6709 location, make, model, creation date."""
-    return make_video(folder / "IMG_0042.MOV", container="mov", tags={
-        "com.apple.quicktime.location.ISO6709": APPLE_LOCATION,
-        "com.apple.quicktime.make": DEVICE_MAKE, "com.apple.quicktime.model": DEVICE_MODEL,
-        "com.apple.quicktime.creationdate": "2025-06-01T15:20:30+0500",
-    }, options={"movflags": "use_metadata_tags"})
+    return make_video(
+        folder / "IMG_0042.MOV",
+        container="mov",
+        tags={
+            "com.apple.quicktime.location.ISO6709": APPLE_LOCATION,
+            "com.apple.quicktime.make": DEVICE_MAKE,
+            "com.apple.quicktime.model": DEVICE_MODEL,
+            "com.apple.quicktime.creationdate": "2025-06-01T15:20:30+0500",
+        },
+        options={"movflags": "use_metadata_tags"},
+    )
 
 
 def mp3_with_id3_artist(folder: Path) -> Path:
-    return make_sound(folder / "voice.mp3", container="mp3", codec="libmp3lame",
-                      tags={"artist": ARTIST, "title": "Plant at night", "comment": "recorded at home"})
+    return make_sound(
+        folder / "voice.mp3",
+        container="mp3",
+        codec="libmp3lame",
+        tags={"artist": ARTIST, "title": "Plant at night", "comment": "recorded at home"},
+    )
 
 
 def opus_voice(folder: Path) -> Path:

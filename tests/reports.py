@@ -7,8 +7,15 @@ from projects.models import Project
 
 
 def make_site_project(**kw) -> Project:
-    fields = {"name_en": "Shieli cement plant", "slug": "shieli-cement", "sector": "construction_materials",
-              "status": "launched", "region": "kyzylorda", "programme_tie": "official", **kw}
+    fields = {
+        "name_en": "Shieli cement plant",
+        "slug": "shieli-cement",
+        "sector": "construction_materials",
+        "status": "launched",
+        "region": "kyzylorda",
+        "programme_tie": "official",
+        **kw,
+    }
     return Project.objects.create(**fields)
 
 

@@ -139,18 +139,27 @@ def world(moderator, senior_moderator, editor, django_user_model) -> World:
             key="projects", label="Projects", value=52, unit="count", source_title="t", source_url="https://example.org"
         ).pk,
         "projects/importconflict": ImportConflict.objects.create(
-            project=project, model="project", object_id=project.pk, record_label="p", field="cost_usd_million",
-            file_value="1", editor_value="2",
+            project=project,
+            model="project",
+            object_id=project.pk,
+            record_label="p",
+            field="cost_usd_million",
+            file_value="1",
+            editor_value="2",
         ).pk,
         "projects/importdeletion": ImportDeletion.objects.create(model="company", lookup={"name": "x"}).pk,
         "projects/suggestion": Suggestion.objects.create(
-            kind="correction", project=project, details="d", source_url="https://example.org/s",
+            kind="correction",
+            project=project,
+            details="d",
+            source_url="https://example.org/s",
             email="suggester@example.org",
             document=SimpleUploadedFile("original.pdf", evidence_files.pdf_bytes()),  # sealed, editors only
         ).pk,
         "impacts/impactreport": unpublished.pk,
-        "impacts/subscription": Subscription.objects.create(email="subscriber@example.org", project=project,
-                                                            confirmed_at=now).pk,
+        "impacts/subscription": Subscription.objects.create(
+            email="subscriber@example.org", project=project, confirmed_at=now
+        ).pk,
         "impacts/reporterrequest": request.pk,
         "impacts/sealedaccess": access.pk,
     }
@@ -423,7 +432,6 @@ TABLE: dict[str, tuple] = {
 }
 
 
-
 def _company_reply(w):
     """A published company reply (with a document's safe copy) to the published report, made on first use."""
     from django.contrib.auth import get_user_model
@@ -436,8 +444,13 @@ def _company_reply(w):
     if reply is None:
         company = Company.objects.create(name="Replying Corp", contact_email="press@example.org")
         invitation, _token = CompanyInvitation.objects.issue(
-            lifetime=None, report=w.published, company=company, email=company.contact_email, deadline=timezone.now(),
-            invited_by=get_user_model().objects.filter(is_staff=True).first())
+            lifetime=None,
+            report=w.published,
+            company=company,
+            email=company.contact_email,
+            deadline=timezone.now(),
+            invited_by=get_user_model().objects.filter(is_staff=True).first(),
+        )
         reply = CompanyReply(invitation=invitation, text="We answer.", state="published")
         reply.document_copy.save("copy.jpg", ContentFile(evidence_files.png_bytes(8, 8)), save=False)
         reply.save()
@@ -446,26 +459,49 @@ def _company_reply(w):
 
 
 def _with_company_reply(rows: dict) -> dict:
-    return {key: (lambda w, build=build: (_company_reply(w), build(w))[1], expected)
-            for key, (build, expected) in rows.items()}
+    return {
+        key: (lambda w, build=build: (_company_reply(w), build(w))[1], expected)
+        for key, (build, expected) in rows.items()
+    }
 
 
 # The company's right of reply: the private page opens only with its token (a guessed one finds
 # nothing); a published reply's document is public; invitations and replies are for moderators.
-TABLE.update({
-    "reply/<str:token>/": (lambda w: f"/en/reply/{new_tracking_token()}/", NOBODY),
-    "replies/<int:pk>/document/": (lambda w: f"/en/replies/{_company_reply(w).pk}/document/", PUBLIC),
-    "replies/<int:pk>/document/#no-such-reply": (lambda w: "/en/replies/999999/document/", NOBODY),
-    **_with_company_reply(_model_rows("impacts/companyinvitation", view=MODERATION, add=NO_ADD, change=MODERATION,
-                                      delete=NO_ADD, history=MODERATION)),
-    **_with_company_reply(_model_rows("impacts/companyreply", view=MODERATION, add=NO_ADD, change=MODERATION,
-                                      delete=NO_ADD, history=MODERATION)),
-    f"{A}impacts/companyinvitation/invite/<int:report_pk>/": (
-        lambda w: f"/{A}impacts/companyinvitation/invite/{w.published.pk}/", MODERATION),
-    f"{A}impacts/companyreply/<int:pk>/document/": (
-        lambda w: f"/{A}impacts/companyreply/{_company_reply(w).pk}/document/", MODERATION),
-})
-
+TABLE.update(
+    {
+        "reply/<str:token>/": (lambda w: f"/en/reply/{new_tracking_token()}/", NOBODY),
+        "replies/<int:pk>/document/": (lambda w: f"/en/replies/{_company_reply(w).pk}/document/", PUBLIC),
+        "replies/<int:pk>/document/#no-such-reply": (lambda w: "/en/replies/999999/document/", NOBODY),
+        **_with_company_reply(
+            _model_rows(
+                "impacts/companyinvitation",
+                view=MODERATION,
+                add=NO_ADD,
+                change=MODERATION,
+                delete=NO_ADD,
+                history=MODERATION,
+            )
+        ),
+        **_with_company_reply(
+            _model_rows(
+                "impacts/companyreply",
+                view=MODERATION,
+                add=NO_ADD,
+                change=MODERATION,
+                delete=NO_ADD,
+                history=MODERATION,
+            )
+        ),
+        f"{A}impacts/companyinvitation/invite/<int:report_pk>/": (
+            lambda w: f"/{A}impacts/companyinvitation/invite/{w.published.pk}/",
+            MODERATION,
+        ),
+        f"{A}impacts/companyreply/<int:pk>/document/": (
+            lambda w: f"/{A}impacts/companyreply/{_company_reply(w).pk}/document/",
+            MODERATION,
+        ),
+    }
+)
 
 
 def _neighbour_update(w):
@@ -480,25 +516,49 @@ def _neighbour_update(w):
 
 
 def _with_neighbour_update(rows: dict) -> dict:
-    return {key: (lambda w, build=build: build(_neighbour_update(w)), expected)
-            for key, (build, expected) in rows.items()}
+    return {
+        key: (lambda w, build=build: build(_neighbour_update(w)), expected) for key, (build, expected) in rows.items()
+    }
 
 
 # Neighbours' voices: public pages of a published report (an unpublished one is not found); the
 # updates and marks are read and decided on by moderators.
-TABLE.update({
-    "reports/<str:reference>/affects-me/": (lambda w: f"/en/reports/{w.published.reference}/affects-me/", PUBLIC),
-    "reports/<str:reference>/affects-me/#unpublished": (
-        lambda w: f"/en/reports/{w.unpublished.reference}/affects-me/", NOBODY),
-    "reports/<str:reference>/update/": (lambda w: f"/en/reports/{w.published.reference}/update/", PUBLIC),
-    "reports/<str:reference>/update/#unpublished": (
-        lambda w: f"/en/reports/{w.unpublished.reference}/update/", NOBODY),
-    "reports/<str:reference>/update/sent/": (lambda w: f"/en/reports/{w.published.reference}/update/sent/", PUBLIC),
-    **_with_neighbour_update(_model_rows("impacts/reportupdate", view=MODERATION, add=NO_ADD, change=MODERATION,
-                                         delete=NO_ADD, history=MODERATION)),
-    **_with_neighbour_update(_model_rows("impacts/neighbourmark", view=MODERATION, add=NO_ADD, change=MODERATION,
-                                         delete=NO_ADD, history=MODERATION)),
-})
+TABLE.update(
+    {
+        "reports/<str:reference>/affects-me/": (lambda w: f"/en/reports/{w.published.reference}/affects-me/", PUBLIC),
+        "reports/<str:reference>/affects-me/#unpublished": (
+            lambda w: f"/en/reports/{w.unpublished.reference}/affects-me/",
+            NOBODY,
+        ),
+        "reports/<str:reference>/update/": (lambda w: f"/en/reports/{w.published.reference}/update/", PUBLIC),
+        "reports/<str:reference>/update/#unpublished": (
+            lambda w: f"/en/reports/{w.unpublished.reference}/update/",
+            NOBODY,
+        ),
+        "reports/<str:reference>/update/sent/": (lambda w: f"/en/reports/{w.published.reference}/update/sent/", PUBLIC),
+        **_with_neighbour_update(
+            _model_rows(
+                "impacts/reportupdate",
+                view=MODERATION,
+                add=NO_ADD,
+                change=MODERATION,
+                delete=NO_ADD,
+                history=MODERATION,
+            )
+        ),
+        **_with_neighbour_update(
+            _model_rows(
+                "impacts/neighbourmark",
+                view=MODERATION,
+                add=NO_ADD,
+                change=MODERATION,
+                delete=NO_ADD,
+                history=MODERATION,
+            )
+        ),
+    }
+)
+
 
 def _authority_request(w):
     """An authority and a request to it about the published report, with its letter and the answer's
@@ -518,26 +578,53 @@ def _authority_request(w):
 
 
 def _with_authority_request(rows: dict) -> dict:
-    return {key: (lambda w, build=build: build(_authority_request(w)), expected)
-            for key, (build, expected) in rows.items()}
+    return {
+        key: (lambda w, build=build: build(_authority_request(w)), expected) for key, (build, expected) in rows.items()
+    }
 
 
 # The regulator's answer: editors keep the bodies (moderators may look); moderators write and record
 # the letters, which are never deleted; the reporter's letter page opens only with the tracking token.
-TABLE.update({
-    "track/<str:token>/letter/": (
-        lambda w: reverse("impacts:authority_letter", args=[new_tracking_token()]), NOBODY),
-    **_with_authority_request(_model_rows("impacts/authority", view=CATALOGUE, add=CATALOGUE_EDIT, change=CATALOGUE,
-                                          delete=CATALOGUE_EDIT, history=CATALOGUE)),
-    **_with_authority_request(_model_rows("impacts/authorityrequest", view=MODERATION, add=MODERATION,
-                                          change=MODERATION, delete=NO_ADD, history=MODERATION)),
-    f"{A}impacts/authorityrequest/<int:pk>/letter/": (
-        lambda w: f"/{A}impacts/authorityrequest/{_authority_request(w).objects['impacts/authorityrequest']}/letter/",
-        MODERATION),
-    f"{A}impacts/authorityrequest/<int:pk>/answer/": (
-        lambda w: f"/{A}impacts/authorityrequest/{_authority_request(w).objects['impacts/authorityrequest']}/answer/",
-        MODERATION),
-})
+TABLE.update(
+    {
+        "track/<str:token>/letter/": (
+            lambda w: reverse("impacts:authority_letter", args=[new_tracking_token()]),
+            NOBODY,
+        ),
+        **_with_authority_request(
+            _model_rows(
+                "impacts/authority",
+                view=CATALOGUE,
+                add=CATALOGUE_EDIT,
+                change=CATALOGUE,
+                delete=CATALOGUE_EDIT,
+                history=CATALOGUE,
+            )
+        ),
+        **_with_authority_request(
+            _model_rows(
+                "impacts/authorityrequest",
+                view=MODERATION,
+                add=MODERATION,
+                change=MODERATION,
+                delete=NO_ADD,
+                history=MODERATION,
+            )
+        ),
+        f"{A}impacts/authorityrequest/<int:pk>/letter/": (
+            lambda w: (
+                f"/{A}impacts/authorityrequest/{_authority_request(w).objects['impacts/authorityrequest']}/letter/"
+            ),
+            MODERATION,
+        ),
+        f"{A}impacts/authorityrequest/<int:pk>/answer/": (
+            lambda w: (
+                f"/{A}impacts/authorityrequest/{_authority_request(w).objects['impacts/authorityrequest']}/answer/"
+            ),
+            MODERATION,
+        ),
+    }
+)
 
 
 def _special_url(kind: str, w: World, persona: str) -> str:

@@ -28,11 +28,23 @@ pytestmark = pytest.mark.django_db
 
 PRIVATE = {
     "impacts.ImpactReport": [
-        "reporter_name", "contact_email", "contact_phone", "organisation", "latitude", "longitude",
-        "internal_notes", "tracking_digest", "submission_key",
+        "reporter_name",
+        "contact_email",
+        "contact_phone",
+        "organisation",
+        "latitude",
+        "longitude",
+        "internal_notes",
+        "tracking_digest",
+        "submission_key",
     ],
     "impacts.HistoricalImpactReport": [
-        "reporter_name", "contact_email", "contact_phone", "organisation", "latitude", "longitude",
+        "reporter_name",
+        "contact_email",
+        "contact_phone",
+        "organisation",
+        "latitude",
+        "longitude",
         "internal_notes",
     ],
     "impacts.Evidence": ["gps_latitude", "gps_longitude", "captured_at", "sealed_file", "original_name", "sha256"],
@@ -50,16 +62,36 @@ LOOKUPS = ["exact", "iexact", "contains", "icontains", "startswith", "regex", "g
 
 # Two reporters whose private details differ and nothing else does.
 SECRETS = {
-    "a": {"reporter_name": "Aigul Serikova", "contact_email": "aigul.s@mail.kz", "contact_phone": "+7 701 111 2233",
-          "organisation": "Ekoklub Shieli", "latitude": Decimal("43.21001"), "longitude": Decimal("68.11001"),
-          "internal_notes": "Sister works at the plant", "gps_latitude": Decimal("43.210011"),
-          "gps_longitude": Decimal("68.110011"), "captured_at": "2026:10:01 06:12:00", "original_name": "aigul.jpg",
-          "error": "550 5.1.1 mailbox aigul unknown", "text": "Please hide Aigul's name"},
-    "b": {"reporter_name": "Nurlan Bekov", "contact_email": "nurlan.b@inbox.kz", "contact_phone": "+7 777 999 8877",
-          "organisation": "Zhasyl Dala", "latitude": Decimal("51.90002"), "longitude": Decimal("77.40002"),
-          "internal_notes": "Neighbour of the director", "gps_latitude": Decimal("51.900022"),
-          "gps_longitude": Decimal("77.400022"), "captured_at": "2025:03:07 21:40:00", "original_name": "nurlan.jpg",
-          "error": "552 quota of nurlan exceeded", "text": "Please withdraw Nurlan's report"},
+    "a": {
+        "reporter_name": "Aigul Serikova",
+        "contact_email": "aigul.s@mail.kz",
+        "contact_phone": "+7 701 111 2233",
+        "organisation": "Ekoklub Shieli",
+        "latitude": Decimal("43.21001"),
+        "longitude": Decimal("68.11001"),
+        "internal_notes": "Sister works at the plant",
+        "gps_latitude": Decimal("43.210011"),
+        "gps_longitude": Decimal("68.110011"),
+        "captured_at": "2026:10:01 06:12:00",
+        "original_name": "aigul.jpg",
+        "error": "550 5.1.1 mailbox aigul unknown",
+        "text": "Please hide Aigul's name",
+    },
+    "b": {
+        "reporter_name": "Nurlan Bekov",
+        "contact_email": "nurlan.b@inbox.kz",
+        "contact_phone": "+7 777 999 8877",
+        "organisation": "Zhasyl Dala",
+        "latitude": Decimal("51.90002"),
+        "longitude": Decimal("77.40002"),
+        "internal_notes": "Neighbour of the director",
+        "gps_latitude": Decimal("51.900022"),
+        "gps_longitude": Decimal("77.400022"),
+        "captured_at": "2025:03:07 21:40:00",
+        "original_name": "nurlan.jpg",
+        "error": "552 quota of nurlan exceeded",
+        "text": "Please withdraw Nurlan's report",
+    },
 }
 
 
@@ -84,8 +116,14 @@ def private_paths(model, depth: int = 2, seen=()) -> list[str]:
 def lookup_value(value, lookup: str) -> str:
     text = str(value)
     return {
-        "contains": text[1:5], "icontains": text[1:5].upper(), "iexact": text.upper(), "startswith": text[:2],
-        "regex": "^" + re.escape(text[:2]), "isnull": "False", "in": f"{text},zzz", "range": f"{text},{text}",
+        "contains": text[1:5],
+        "icontains": text[1:5].upper(),
+        "iexact": text.upper(),
+        "startswith": text[:2],
+        "regex": "^" + re.escape(text[:2]),
+        "isnull": "False",
+        "in": f"{text},zzz",
+        "range": f"{text},{text}",
     }.get(lookup, text)
 
 
@@ -106,14 +144,28 @@ def two_reporters(moderator):
     in their private values (the public ones are the same)."""
     made = {}
     for key, values in SECRETS.items():
-        report = make_report(reporter_name=values["reporter_name"], contact_email=values["contact_email"],
-                             contact_phone=values["contact_phone"], organisation=values["organisation"],
-                             latitude=values["latitude"], longitude=values["longitude"],
-                             internal_notes=values["internal_notes"], submission_key=f"key-{key}")
-        Evidence.objects.create(report=report, kind="photo", sha256=key * 64, content_type="image/jpeg", size=10,
-                                sealed_file=f"2026/10/{key}.jpg", gps_latitude=values["gps_latitude"],
-                                gps_longitude=values["gps_longitude"], captured_at=values["captured_at"],
-                                original_name=values["original_name"])
+        report = make_report(
+            reporter_name=values["reporter_name"],
+            contact_email=values["contact_email"],
+            contact_phone=values["contact_phone"],
+            organisation=values["organisation"],
+            latitude=values["latitude"],
+            longitude=values["longitude"],
+            internal_notes=values["internal_notes"],
+            submission_key=f"key-{key}",
+        )
+        Evidence.objects.create(
+            report=report,
+            kind="photo",
+            sha256=key * 64,
+            content_type="image/jpeg",
+            size=10,
+            sealed_file=f"2026/10/{key}.jpg",
+            gps_latitude=values["gps_latitude"],
+            gps_longitude=values["gps_longitude"],
+            captured_at=values["captured_at"],
+            original_name=values["original_name"],
+        )
         Notification.objects.create(report=report, kind="published", status="failed", error=values["error"])
         TrackingLink.objects.create(report=report, digest=key * 64)
         ReporterRequest.objects.create(report=report, kind="hide_name", text=values["text"])
@@ -157,8 +209,12 @@ def test_no_admin_list_accepts_a_lookup_on_a_private_field(label, moderator):
     request = RequestFactory().get("/")
     request.user = moderator
     paths = private_paths(model_admin.model)
-    accepted = [f"{path}__{lookup}" for path in paths for lookup in LOOKUPS
-                if model_admin.lookup_allowed(f"{path}__{lookup}", "x", request)]
+    accepted = [
+        f"{path}__{lookup}"
+        for path in paths
+        for lookup in LOOKUPS
+        if model_admin.lookup_allowed(f"{path}__{lookup}", "x", request)
+    ]
     accepted += [path for path in paths if model_admin.lookup_allowed(path, "x", request)]
     assert accepted == []
 
@@ -170,9 +226,12 @@ def test_every_field_outside_the_lists_own_filters_is_refused(label, moderator):
     request.user = moderator
     offered = filter_parameters(model_admin, request)
     fields = [f.name for f in model_admin.model._meta.get_fields() if f.concrete]
-    accepted = [f"{name}__{lookup}" for name in fields for lookup in LOOKUPS
-                if f"{name}__{lookup}" not in offered
-                and model_admin.lookup_allowed(f"{name}__{lookup}", "x", request)]
+    accepted = [
+        f"{name}__{lookup}"
+        for name in fields
+        for lookup in LOOKUPS
+        if f"{name}__{lookup}" not in offered and model_admin.lookup_allowed(f"{name}__{lookup}", "x", request)
+    ]
     assert accepted == []
 
 
@@ -255,8 +314,9 @@ def test_the_refusal_is_a_clear_page_that_names_neither_field_nor_value(client, 
     assert "aigul" not in page.lower() and two_reporters["a"].reference not in page
 
 
-def test_a_refused_lookup_is_logged_with_user_model_and_name_but_never_the_value(client, moderator, caplog,
-                                                                                two_reporters):
+def test_a_refused_lookup_is_logged_with_user_model_and_name_but_never_the_value(
+    client, moderator, caplog, two_reporters
+):
     client.force_login(moderator)
     with caplog.at_level("WARNING", logger="kzcn.admin.lookups"):
         client.get(reverse("admin:impacts_impactreport_changelist"), {"latitude__gte": "43.2101"})
@@ -271,8 +331,10 @@ def test_a_refused_lookup_is_logged_with_user_model_and_name_but_never_the_value
 def test_other_list_parameters_do_not_open_a_way_around(client, moderator, two_reporters, extra):
     client.force_login(moderator)
     url = reverse("admin:impacts_impactreport_changelist")
-    answers = [normalised(client.get(url, {**extra, "contact_email__startswith": SECRETS[k]["contact_email"][:3]}))
-               for k in ("a", "b")]
+    answers = [
+        normalised(client.get(url, {**extra, "contact_email__startswith": SECRETS[k]["contact_email"][:3]}))
+        for k in ("a", "b")
+    ]
     assert answers[0] == answers[1] and answers[0][0] == 400
 
 
@@ -297,8 +359,7 @@ def test_filters_kept_after_saving_a_report_are_checked_like_any_other(client, m
 
 
 @pytest.mark.parametrize("label", ADMINS)
-def test_every_filter_link_and_sort_column_of_every_list_still_works(label, client, django_user_model,
-                                                                     two_reporters):
+def test_every_filter_link_and_sort_column_of_every_list_still_works(label, client, django_user_model, two_reporters):
     """The superuser sees every list: each link in its filter panel, and each column's sorting, answers 200."""
     root = django_user_model.objects.create_superuser("root", "root@example.org", "a-long-password-1")
     client.force_login(root)
@@ -306,8 +367,11 @@ def test_every_filter_link_and_sort_column_of_every_list_still_works(label, clie
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     page = client.get(url)
     assert page.status_code == 200
-    panel = page.content.decode().split('id="changelist-filter"', 1)[-1] if 'id="changelist-filter"' in \
-        page.content.decode() else ""
+    panel = (
+        page.content.decode().split('id="changelist-filter"', 1)[-1]
+        if 'id="changelist-filter"' in page.content.decode()
+        else ""
+    )
     links = set(re.findall(r'href="(\?[^"]*)"', panel))
     columns = len(model_admin_for(label).list_display)
     links |= {f"?o={index}" for index in range(-1, columns + 2)} | {"?o=x", "?o=1.-2", "?p=999"}
@@ -335,17 +399,28 @@ def test_search_does_not_cover_private_fields(label, client, moderator, two_repo
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     client.force_login(moderator)
     differ = []
-    for field_name in ("reporter_name", "contact_email", "contact_phone", "organisation", "internal_notes",
-                       "original_name", "error", "text"):
-        answers = [normalised(client.get(url, {"q": str(SECRETS[k][field_name])}), str(SECRETS[k][field_name]))
-                   for k in ("a", "b")]
+    for field_name in (
+        "reporter_name",
+        "contact_email",
+        "contact_phone",
+        "organisation",
+        "internal_notes",
+        "original_name",
+        "error",
+        "text",
+    ):
+        answers = [
+            normalised(client.get(url, {"q": str(SECRETS[k][field_name])}), str(SECRETS[k][field_name]))
+            for k in ("a", "b")
+        ]
         if answers[0] != answers[1]:
             differ.append(field_name)
     assert differ == []
 
 
-def test_autocomplete_answers_only_for_the_fields_an_admin_declares(client, moderator, two_reporters,
-                                                                   django_user_model, editor):
+def test_autocomplete_answers_only_for_the_fields_an_admin_declares(
+    client, moderator, two_reporters, django_user_model, editor
+):
     """Django's autocomplete would search any relation's target; only declared fields are served."""
     root = django_user_model.objects.create_superuser("root", "root@example.org", "a-long-password-1")
     url = reverse("admin:autocomplete")
@@ -360,8 +435,9 @@ def test_autocomplete_answers_only_for_the_fields_an_admin_declares(client, mode
         for query in undeclared:
             assert client.get(url, query).status_code == 403, (user, query)
     client.force_login(editor)
-    declared = client.get(url, {"app_label": "projects", "model_name": "projectparty", "field_name": "company",
-                                "term": ""})
+    declared = client.get(
+        url, {"app_label": "projects", "model_name": "projectparty", "field_name": "company", "term": ""}
+    )
     assert declared.status_code == 200 and "results" in declared.json()
 
 
@@ -370,18 +446,32 @@ def test_the_guard_covers_admins_registered_by_other_apps():
     from kzcn.admin_site import ListLookupGuard
 
     labels = {model._meta.label for model, model_admin in registry() if isinstance(model_admin, ListLookupGuard)}
-    assert {"auth.User", "auth.Group", "axes.AccessAttempt", "otp_totp.TOTPDevice", "impacts.ImpactReport",
-            "projects.Project"} <= labels
+    assert {
+        "auth.User",
+        "auth.Group",
+        "axes.AccessAttempt",
+        "otp_totp.TOTPDevice",
+        "impacts.ImpactReport",
+        "projects.Project",
+    } <= labels
     assert labels == set(ADMINS)
     assert User  # the user admin's own lookups are in the walk above (auth.User in PRIVATE)
 
 
 def test_a_bulk_decision_on_a_list_filtered_by_a_private_field_is_refused_and_changes_nothing(
-        client, moderator, two_reporters):
+    client, moderator, two_reporters
+):
     """An action over "all matching reports" would otherwise count, and act on, the private match."""
     client.force_login(moderator)
     url = reverse("admin:impacts_impactreport_changelist") + "?contact_email__startswith=ai"
-    response = client.post(url, {"action": "start_review", "select_across": "1", "index": "0",
-                                 "_selected_action": [r.pk for r in two_reporters.values()]})
+    response = client.post(
+        url,
+        {
+            "action": "start_review",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [r.pk for r in two_reporters.values()],
+        },
+    )
     assert response.status_code == 400
     assert set(ImpactReport.objects.values_list("status", flat=True)) == {"submitted"}

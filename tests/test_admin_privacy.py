@@ -33,10 +33,15 @@ class BouncingBackend:
 
     def send_messages(self, messages):
         recipient = messages[0].to[0]
-        raise smtplib.SMTPRecipientsRefused({
-            recipient: (550, f"5.1.1 <{recipient}>: Recipient address rejected: User unknown in virtual "
-                             f"mailbox table; call {PHONE}".encode()),
-        })
+        raise smtplib.SMTPRecipientsRefused(
+            {
+                recipient: (
+                    550,
+                    f"5.1.1 <{recipient}>: Recipient address rejected: User unknown in virtual "
+                    f"mailbox table; call {PHONE}".encode(),
+                ),
+            }
+        )
 
 
 def change_page(client, report) -> str:
@@ -47,7 +52,8 @@ def change_page(client, report) -> str:
 
 
 def test_a_bounced_email_is_recorded_and_shown_without_the_reporters_address(
-        client, moderator, settings, django_capture_on_commit_callbacks, caplog):
+    client, moderator, settings, django_capture_on_commit_callbacks, caplog
+):
     settings.EMAIL_BACKEND = "tests.test_admin_privacy.BouncingBackend"
     report = make_report(status=Status.IN_REVIEW, contact_email=ADDRESS)
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,21 +73,28 @@ def test_a_bounced_email_is_recorded_and_shown_without_the_reporters_address(
 
 def test_a_reason_stored_before_the_fix_is_shown_without_the_address(client, moderator):
     report = make_report(status=Status.IN_REVIEW, contact_email=ADDRESS)
-    Notification.objects.create(report=report, kind="published", status="failed",
-                                error=f"{{'{ADDRESS}': (550, b'5.1.1 <{ADDRESS}>: Recipient address rejected')}}")
+    Notification.objects.create(
+        report=report,
+        kind="published",
+        status="failed",
+        error=f"{{'{ADDRESS}': (550, b'5.1.1 <{ADDRESS}>: Recipient address rejected')}}",
+    )
     client.force_login(moderator)
     page = change_page(client, report)
     assert "Recipient address rejected" in page
     assert ADDRESS not in page and "aigul.serikova" not in page
 
 
-@pytest.mark.parametrize("error", [
-    smtplib.SMTPRecipientsRefused({ADDRESS: (550, f"<{ADDRESS}> unknown".encode())}),
-    smtplib.SMTPDataError(554, f"Message to {ADDRESS} rejected as spam".encode()),
-    smtplib.SMTPSenderRefused(553, b"sender refused", "no-reply@kzcn.example"),
-    ConnectionRefusedError(f"cannot reach mx for {ADDRESS}"),
-    ValueError(f"Invalid address {ADDRESS!r}; phone {PHONE}"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPRecipientsRefused({ADDRESS: (550, f"<{ADDRESS}> unknown".encode())}),
+        smtplib.SMTPDataError(554, f"Message to {ADDRESS} rejected as spam".encode()),
+        smtplib.SMTPSenderRefused(553, b"sender refused", "no-reply@kzcn.example"),
+        ConnectionRefusedError(f"cannot reach mx for {ADDRESS}"),
+        ValueError(f"Invalid address {ADDRESS!r}; phone {PHONE}"),
+    ],
+)
 def test_no_kind_of_send_failure_keeps_an_address_or_phone_number(error):
     from impacts.notifications import failure_reason
 
@@ -216,9 +229,15 @@ def test_the_history_page_hides_contact_changes_from_plain_moderators(client, mo
 
 def test_moderators_see_what_was_removed_from_a_public_copy(client, moderator):
     report = make_report(status=Status.IN_REVIEW)
-    Evidence.objects.create(report=report, kind="document", sha256="c" * 64, content_type="application/pdf",
-                            size=2_400_000, sealed_file="2026/10/x.pdf",
-                            removed_metadata=["author", "embedded GPS", "auto-action /OpenAction"])
+    Evidence.objects.create(
+        report=report,
+        kind="document",
+        sha256="c" * 64,
+        content_type="application/pdf",
+        size=2_400_000,
+        sealed_file="2026/10/x.pdf",
+        removed_metadata=["author", "embedded GPS", "auto-action /OpenAction"],
+    )
     client.force_login(moderator)
     page = change_page(client, report)
     assert "Removed from the public copy" in page

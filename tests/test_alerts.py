@@ -151,29 +151,60 @@ def test_one_client_cannot_post_without_limit(client, project, settings):
     assert len(mail.outbox) == 2
 
 
-@pytest.mark.parametrize(("fields", "error"), [
-    ({"scope": "project"}, "Please choose a project."),
-    ({"scope": "region", "region": "atlantis"}, "Select a valid choice"),
-    ({"scope": "area", "min_latitude": "٤٣", "max_latitude": "44", "min_longitude": "68", "max_longitude": "69"},
-     "with the digits 0–9"),
-    ({"scope": "area", "min_latitude": "4²", "max_latitude": "44", "min_longitude": "68", "max_longitude": "69"},
-     "with the digits 0–9"),
-    ({"scope": "area", "min_latitude": "44", "max_latitude": "43", "min_longitude": "68", "max_longitude": "69"},
-     "must be north of the southern edge"),
-    ({"scope": "area", "min_latitude": "43", "max_latitude": "44", "min_longitude": "69", "max_longitude": "69"},
-     "must be east of the western edge"),
-    ({"scope": "area", "min_latitude": "43", "max_latitude": "95", "min_longitude": "68", "max_longitude": "69"},
-     "between −90 and 90"),
-    ({"scope": "area", "min_latitude": "43", "max_latitude": "44", "min_longitude": "-181", "max_longitude": "69"},
-     "between −180 and 180"),
-    ({"scope": "area", "min_latitude": "4" * 40, "max_latitude": "44", "min_longitude": "68", "max_longitude": "69"},
-     "at most 20 characters"),
-    ({"scope": "area", "min_latitude": "", "max_latitude": "44", "min_longitude": "68", "max_longitude": "69"},
-     "Please give this edge of the area."),
-    ({"scope": "elsewhere"}, "Select a valid choice"),
-    ({"frequency": "hourly"}, "Select a valid choice"),
-    ({"email": "not an address"}, "Enter a valid email address."),
-])
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"scope": "project"}, "Please choose a project."),
+        ({"scope": "region", "region": "atlantis"}, "Select a valid choice"),
+        (
+            {"scope": "area", "min_latitude": "٤٣", "max_latitude": "44", "min_longitude": "68", "max_longitude": "69"},
+            "with the digits 0–9",
+        ),
+        (
+            {"scope": "area", "min_latitude": "4²", "max_latitude": "44", "min_longitude": "68", "max_longitude": "69"},
+            "with the digits 0–9",
+        ),
+        (
+            {"scope": "area", "min_latitude": "44", "max_latitude": "43", "min_longitude": "68", "max_longitude": "69"},
+            "must be north of the southern edge",
+        ),
+        (
+            {"scope": "area", "min_latitude": "43", "max_latitude": "44", "min_longitude": "69", "max_longitude": "69"},
+            "must be east of the western edge",
+        ),
+        (
+            {"scope": "area", "min_latitude": "43", "max_latitude": "95", "min_longitude": "68", "max_longitude": "69"},
+            "between −90 and 90",
+        ),
+        (
+            {
+                "scope": "area",
+                "min_latitude": "43",
+                "max_latitude": "44",
+                "min_longitude": "-181",
+                "max_longitude": "69",
+            },
+            "between −180 and 180",
+        ),
+        (
+            {
+                "scope": "area",
+                "min_latitude": "4" * 40,
+                "max_latitude": "44",
+                "min_longitude": "68",
+                "max_longitude": "69",
+            },
+            "at most 20 characters",
+        ),
+        (
+            {"scope": "area", "min_latitude": "", "max_latitude": "44", "min_longitude": "68", "max_longitude": "69"},
+            "Please give this edge of the area.",
+        ),
+        ({"scope": "elsewhere"}, "Select a valid choice"),
+        ({"frequency": "hourly"}, "Select a valid choice"),
+        ({"email": "not an address"}, "Enter a valid email address."),
+    ],
+)
 def test_wrong_answers_get_a_clear_message_and_keep_what_was_typed(client, project, fields, error):
     response = subscribe(client, **fields)
     assert response.status_code == 400
@@ -265,8 +296,7 @@ def test_subscribing_again_with_another_frequency_replaces_the_first(client, pro
 # --- Alerts as they happen -------------------------------------------------------------------------------
 
 
-def test_a_confirmed_subscriber_gets_one_email_for_a_new_report_with_one_click_unsubscribe(
-        client, project, moderator):
+def test_a_confirmed_subscriber_gets_one_email_for_a_new_report_with_one_click_unsubscribe(client, project, moderator):
     confirmed(client, project)
     report = published(moderator, project=project, description="Call Aigul on +7 701 111 2233")
     (message,) = alerts_to(AIGUL)
@@ -320,8 +350,9 @@ def test_steps_that_are_not_news_send_nothing(client, project, moderator):
     assert alerts_to(AIGUL) == []
 
 
-def test_a_report_withdrawn_before_the_worker_sends_is_not_announced(client, project, moderator, senior_moderator,
-                                                                     monkeypatch):
+def test_a_report_withdrawn_before_the_worker_sends_is_not_announced(
+    client, project, moderator, senior_moderator, monkeypatch
+):
     confirmed(client, project)
     queued = []
     monkeypatch.setattr(sending, "queue_alerts", queued.append)
@@ -335,19 +366,33 @@ def test_a_report_withdrawn_before_the_worker_sends_is_not_announced(client, pro
 def test_regions_and_areas_match_the_public_point_only(client, project, moderator):
     confirmed(client, email=AIGUL, scope="region", region="kyzylorda")
     # An area around the report's exact pin but not its public point (a settlement's centre far away).
-    confirmed(client, email=NURLAN, scope="area", min_latitude="43.20", max_latitude="43.22",
-              min_longitude="68.10", max_longitude="68.12")
-    report = make_report(project=project, region="kyzylorda", latitude=Decimal("43.21001"),
-                         longitude=Decimal("68.11001"))
-    type(report).objects.filter(pk=report.pk).update(public_latitude=Decimal("44.5"),
-                                                     public_longitude=Decimal("66.0"))
+    confirmed(
+        client,
+        email=NURLAN,
+        scope="area",
+        min_latitude="43.20",
+        max_latitude="43.22",
+        min_longitude="68.10",
+        max_longitude="68.12",
+    )
+    report = make_report(
+        project=project, region="kyzylorda", latitude=Decimal("43.21001"), longitude=Decimal("68.11001")
+    )
+    type(report).objects.filter(pk=report.pk).update(public_latitude=Decimal("44.5"), public_longitude=Decimal("66.0"))
     report.refresh_from_db()
     workflow.apply(report, "start_review", by=moderator)
     workflow.apply(report, "publish", by=moderator)
     assert len(alerts_to(AIGUL)) == 1
     assert alerts_to(NURLAN) == []
-    area = confirmed(client, email="third@example.org", scope="area", min_latitude="44", max_latitude="45",
-                     min_longitude="65.5", max_longitude="66.5")
+    area = confirmed(
+        client,
+        email="third@example.org",
+        scope="area",
+        min_latitude="44",
+        max_latitude="45",
+        min_longitude="65.5",
+        max_longitude="66.5",
+    )
     assert area.followed_reports().get() == report
 
 
@@ -375,8 +420,7 @@ def test_a_failed_send_is_recorded_without_the_address_and_breaks_nothing(client
 # --- The daily digest and the sweep ---------------------------------------------------------------------------
 
 
-def test_a_daily_subscriber_gets_one_digest_with_the_days_news_and_nothing_on_a_quiet_day(
-        client, project, moderator):
+def test_a_daily_subscriber_gets_one_digest_with_the_days_news_and_nothing_on_a_quiet_day(client, project, moderator):
     subscription = confirmed(client, project, frequency="daily")
     first = published(moderator, project=project, title="Dust at night")
     second = published(moderator, project=project, title="Water turned red")
@@ -465,8 +509,14 @@ def feed_entries(client, url) -> list[dict]:
     response = client.get(url)
     assert response.status_code == 200
     feed = ElementTree.fromstring(response.content)  # noqa: S314 (our own feed)
-    return [{"title": entry.findtext(f"{ATOM}title"), "summary": entry.findtext(f"{ATOM}summary"),
-             "link": entry.find(f"{ATOM}link").get("href")} for entry in feed.findall(f"{ATOM}entry")]
+    return [
+        {
+            "title": entry.findtext(f"{ATOM}title"),
+            "summary": entry.findtext(f"{ATOM}summary"),
+            "link": entry.find(f"{ATOM}link").get("href"),
+        }
+        for entry in feed.findall(f"{ATOM}entry")
+    ]
 
 
 def test_every_feed_carries_a_reports_follow_ups_without_the_reporters_words(client, project, moderator):
@@ -474,11 +524,17 @@ def test_every_feed_carries_a_reports_follow_ups_without_the_reporters_words(cli
     workflow.apply(report, "reporter_continues", message="Ivan Petrov on 5th street is ill")
     workflow.apply(report, "action_reported", by=moderator, message="The akimat fined the plant.")
     steps = report.transitions.filter(to_status="published", from_status="published").order_by("pk")
-    for url in (reverse("impacts:feed"), reverse("impacts:project_feed", args=[project.slug]),
-                reverse("impacts:region_feed", args=["kyzylorda"])):
+    for url in (
+        reverse("impacts:feed"),
+        reverse("impacts:project_feed", args=[project.slug]),
+        reverse("impacts:region_feed", args=["kyzylorda"]),
+    ):
         entries = feed_entries(client, url)
         assert [e["title"] for e in entries] == [
-            "Cement dust — Action reported", "Cement dust — The reporter says it continues", "Cement dust"]
+            "Cement dust — Action reported",
+            "Cement dust — The reporter says it continues",
+            "Cement dust",
+        ]
         assert entries[0]["link"].endswith(f"{report.get_absolute_url()}#event-followup-{steps[1].pk}")
         assert "The akimat fined the plant." in entries[0]["summary"]
         assert "Ivan Petrov" not in "".join(e["summary"] for e in entries)
@@ -513,8 +569,7 @@ def test_the_feed_with_follow_ups_stays_cheap(client, project, moderator, django
 # --- The admin ---------------------------------------------------------------------------------------------------
 
 
-def test_moderators_never_see_subscribers_addresses_and_superusers_may(client, project, moderator,
-                                                                     django_user_model):
+def test_moderators_never_see_subscribers_addresses_and_superusers_may(client, project, moderator, django_user_model):
     confirmed(client, project)
     url = reverse("admin:impacts_subscription_changelist")
     client.force_login(moderator)

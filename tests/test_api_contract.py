@@ -27,8 +27,14 @@ def site_with_reports(transactional_db):
     """A project and enough published reports for more than one page (and one that is not public)."""
     project = make_site_project()
     for number in range(7):
-        make_report(project=project if number % 2 else None, status="published", published_at=timezone.now(),
-                    public_title=f"Dust {number}", severity=1 + number % 4, categories=["air", "water"])
+        make_report(
+            project=project if number % 2 else None,
+            status="published",
+            published_at=timezone.now(),
+            public_title=f"Dust {number}",
+            severity=1 + number % 4,
+            categories=["air", "water"],
+        )
     make_report(public_title="Still in review")
     return project
 
@@ -41,8 +47,9 @@ def unthrottled(monkeypatch):
 
 # Two minutes of generated requests: in `make test` always, in CI once (the PostgreSQL pass).
 @pytest.mark.slow
-def test_schemathesis_finds_no_mismatch_between_the_api_and_its_schema(live_server, site_with_reports,
-                                                                      unthrottled, tmp_path):
+def test_schemathesis_finds_no_mismatch_between_the_api_and_its_schema(
+    live_server, site_with_reports, unthrottled, tmp_path
+):
     run = subprocess.run(  # noqa: S603 (our own tool from the virtualenv, fixed arguments)
         [str(SCHEMATHESIS), "run", f"{live_server.url}/api/schema/", "--checks", "all",
          "--max-examples", EXAMPLES_PER_OPERATION, "--seed", SEED, "--workers", "1", "--no-color"],

@@ -26,9 +26,15 @@ REPORTER_ADDRESS = "Шиелі ауданы, Бірлік көшесі, 7-үй"
 
 
 def published_report(**kw) -> ImpactReport:
-    report = make_report(status="published", published_at=timezone.now(), region="kyzylorda",
-                         reporter_name=REPORTER_NAME, contact_email="aigul@example.org",
-                         contact_phone="+7 701 000 00 00", **kw)
+    report = make_report(
+        status="published",
+        published_at=timezone.now(),
+        region="kyzylorda",
+        reporter_name=REPORTER_NAME,
+        contact_email="aigul@example.org",
+        contact_phone="+7 701 000 00 00",
+        **kw,
+    )
     return ImpactReport.objects.get(pk=report.pk)
 
 
@@ -42,9 +48,15 @@ def with_photo(report: ImpactReport):
 
 
 def make_authority(**kw) -> Authority:
-    fields = {"name_ru": "Департамент экологии по Кызылординской области (тест)",
-              "name_kk": "Қызылорда облысы бойынша экология департаменті (тест)", "kind": "ecology",
-              "region": "kyzylorda", "postal_address": "тестовый адрес", "email": "test@example.org", **kw}
+    fields = {
+        "name_ru": "Департамент экологии по Кызылординской области (тест)",
+        "name_kk": "Қызылорда облысы бойынша экология департаменті (тест)",
+        "kind": "ecology",
+        "region": "kyzylorda",
+        "postal_address": "тестовый адрес",
+        "email": "test@example.org",
+        **kw,
+    }
     return Authority.objects.create(**fields)
 
 
@@ -89,17 +101,28 @@ def tracking_token(report: ImpactReport) -> str:
 # --- The letter ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language, words", [
-    ("ru", ["ЖАЛОБА", "Орхусская", "№ 92-II", "статьи 20", "№ 400-VI", "статье 76"]),
-    ("kk", ["ШАҒЫМ", "Орхус", "№ 92-II", "20-бабының", "Экология кодексінің", "76-бабына"]),
-])
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("ru", ["ЖАЛОБА", "Орхусская", "№ 92-II", "статьи 20", "№ 400-VI", "статье 76"]),
+        ("kk", ["ШАҒЫМ", "Орхус", "№ 92-II", "20-бабының", "Экология кодексінің", "76-бабына"]),
+    ],
+)
 def test_a_complaint_cites_the_report_its_evidence_and_the_right_to_information(report, authority, language, words):
     photo = with_photo(report)
     photo.refresh_from_db()
     text = flat(pdf_text(letter.render_letter(report, authority, "complaint", language)))
-    for word in [*words, report.reference, "Чёрная пыль", authority.name_in(language), "01.10.2026",
-                 f"/{language}/reports/{report.reference}/", f"/evidence/{photo.pk}/record/",
-                 photo.sha256, photo.public_sha256]:
+    for word in [
+        *words,
+        report.reference,
+        "Чёрная пыль",
+        authority.name_in(language),
+        "01.10.2026",
+        f"/{language}/reports/{report.reference}/",
+        f"/evidence/{photo.pk}/record/",
+        photo.sha256,
+        photo.public_sha256,
+    ]:
         assert flat(word) in text, word
 
 
@@ -129,8 +152,13 @@ def test_the_reporters_contact_is_absent_unless_asked(report, authority):
     plain = pdf_text(letter.render_letter(report, authority, "complaint", "ru"))
     for private in (REPORTER_NAME, "Айгүл", "aigul@example.org", "+7 701"):
         assert private not in plain
-    named = flat(pdf_text(letter.render_letter(report, authority, "complaint", "ru",
-                                               letter.Sender(name=REPORTER_NAME, address=REPORTER_ADDRESS))))
+    named = flat(
+        pdf_text(
+            letter.render_letter(
+                report, authority, "complaint", "ru", letter.Sender(name=REPORTER_NAME, address=REPORTER_ADDRESS)
+            )
+        )
+    )
     assert REPORTER_NAME in named and flat(REPORTER_ADDRESS) in named
     assert "aigul@example.org" not in named  # only what they typed into the letter form
 
@@ -145,21 +173,27 @@ def test_a_hidden_photo_is_not_cited(report, authority):
 # --- Deadlines -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sent_on, due", [
-    (datetime.date(2026, 11, 2), datetime.date(2026, 12, 2)),
-    (datetime.date(2026, 1, 31), datetime.date(2026, 2, 28)),
-    (datetime.date(2028, 1, 31), datetime.date(2028, 2, 29)),
-    (datetime.date(2026, 12, 15), datetime.date(2027, 1, 15)),
-])
+@pytest.mark.parametrize(
+    "sent_on, due",
+    [
+        (datetime.date(2026, 11, 2), datetime.date(2026, 12, 2)),
+        (datetime.date(2026, 1, 31), datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 1, 31), datetime.date(2028, 2, 29)),
+        (datetime.date(2026, 12, 15), datetime.date(2027, 1, 15)),
+    ],
+)
 def test_an_information_request_is_due_within_one_month(sent_on, due):
     assert deadlines.answer_due("information", sent_on) == due
 
 
-@pytest.mark.parametrize("sent_on, due", [
-    (datetime.date(2026, 11, 30), datetime.date(2026, 12, 21)),  # a Monday: three weeks of working days
-    (datetime.date(2026, 11, 27), datetime.date(2026, 12, 18)),  # a Friday
-    (datetime.date(2026, 11, 28), datetime.date(2026, 12, 18)),  # a Saturday counts from Monday
-])
+@pytest.mark.parametrize(
+    "sent_on, due",
+    [
+        (datetime.date(2026, 11, 30), datetime.date(2026, 12, 21)),  # a Monday: three weeks of working days
+        (datetime.date(2026, 11, 27), datetime.date(2026, 12, 18)),  # a Friday
+        (datetime.date(2026, 11, 28), datetime.date(2026, 12, 18)),  # a Saturday counts from Monday
+    ],
+)
 def test_a_complaint_is_due_within_fifteen_working_days(sent_on, due):
     assert deadlines.answer_due("complaint", sent_on) == due
 
@@ -201,9 +235,18 @@ def test_the_reporter_downloads_a_letter_kept_without_personal_details(client, r
 
 def test_a_letter_with_the_reporters_name_is_not_kept(client, report, authority, settings):
     token = tracking_token(report)
-    response = client.post(letter_url(token), {
-        "authority": authority.pk, "kind": "information", "language": "ru", "include_contact": "on",
-        "sender_name": REPORTER_NAME, "sender_address": REPORTER_ADDRESS, "sender_contact": "+7 700 111 22 33"})
+    response = client.post(
+        letter_url(token),
+        {
+            "authority": authority.pk,
+            "kind": "information",
+            "language": "ru",
+            "include_contact": "on",
+            "sender_name": REPORTER_NAME,
+            "sender_address": REPORTER_ADDRESS,
+            "sender_contact": "+7 700 111 22 33",
+        },
+    )
     assert response.status_code == 200
     assert REPORTER_NAME in flat(pdf_text(response.content))
     record = AuthorityRequest.objects.get()
@@ -214,16 +257,32 @@ def test_a_letter_with_the_reporters_name_is_not_kept(client, report, authority,
 
 def test_typed_details_without_the_box_stay_out_of_the_letter(client, report, authority):
     token = tracking_token(report)
-    response = client.post(letter_url(token), {"authority": authority.pk, "kind": "complaint", "language": "ru",
-                                               "sender_name": REPORTER_NAME, "sender_address": REPORTER_ADDRESS})
+    response = client.post(
+        letter_url(token),
+        {
+            "authority": authority.pk,
+            "kind": "complaint",
+            "language": "ru",
+            "sender_name": REPORTER_NAME,
+            "sender_address": REPORTER_ADDRESS,
+        },
+    )
     assert REPORTER_NAME not in pdf_text(response.content)
     assert not AuthorityRequest.objects.get().includes_reporter_contact
 
 
 def test_the_box_without_a_name_is_a_clear_mistake_keeping_what_was_typed(client, report, authority):
     token = tracking_token(report)
-    response = client.post(letter_url(token), {"authority": authority.pk, "kind": "complaint", "language": "ru",
-                                               "include_contact": "on", "sender_address": REPORTER_ADDRESS})
+    response = client.post(
+        letter_url(token),
+        {
+            "authority": authority.pk,
+            "kind": "complaint",
+            "language": "ru",
+            "include_contact": "on",
+            "sender_address": REPORTER_ADDRESS,
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Type your name, or untick the box" in page and REPORTER_ADDRESS in page
@@ -260,13 +319,26 @@ def test_a_hostile_authority_id_is_refused_without_an_error(client, report, auth
     assert not AuthorityRequest.objects.exists()
 
 
-@pytest.mark.parametrize("field, value", [
-    ("kind", "appeal"), ("language", "en"), ("language", "ru\x00"), ("sender_name", "x" * 5000),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("kind", "appeal"),
+        ("language", "en"),
+        ("language", "ru\x00"),
+        ("sender_name", "x" * 5000),
+    ],
+)
 def test_hostile_choices_and_overlong_text_are_refused(client, report, authority, field, value):
     token = tracking_token(report)
-    data = {"authority": authority.pk, "kind": "complaint", "language": "ru", "include_contact": "on",
-            "sender_name": "A", "sender_address": "B", field: value}
+    data = {
+        "authority": authority.pk,
+        "kind": "complaint",
+        "language": "ru",
+        "include_contact": "on",
+        "sender_name": "A",
+        "sender_address": "B",
+        field: value,
+    }
     response = client.post(letter_url(token), data)
     assert response.status_code == 400
     assert not AuthorityRequest.objects.exists()
@@ -274,9 +346,17 @@ def test_hostile_choices_and_overlong_text_are_refused(client, report, authority
 
 def test_nul_bytes_in_the_reporters_details_are_refused_keeping_the_rest(client, report, authority):
     token = tracking_token(report)
-    response = client.post(letter_url(token), {"authority": authority.pk, "kind": "complaint", "language": "ru",
-                                               "include_contact": "on", "sender_name": "Ай\x00гүл",
-                                               "sender_address": "Шиелі"})
+    response = client.post(
+        letter_url(token),
+        {
+            "authority": authority.pk,
+            "kind": "complaint",
+            "language": "ru",
+            "include_contact": "on",
+            "sender_name": "Ай\x00гүл",
+            "sender_address": "Шиелі",
+        },
+    )
     assert response.status_code == 400  # the site's NUL guard answers before the form (kzcn middleware)
     assert not AuthorityRequest.objects.exists()
 
@@ -308,16 +388,20 @@ def test_the_reporter_cannot_make_letters_without_end(client, report, authority,
 
 def test_editors_keep_the_list_of_bodies_and_moderators_only_read_it(client, editor, moderator):
     client.force_login(editor)
-    response = client.post(reverse("admin:impacts_authority_add"), {
-        "name_ru": "Тестовый орган", "kind": "akimat", "region": "kyzylorda", "active": "on"})
+    response = client.post(
+        reverse("admin:impacts_authority_add"),
+        {"name_ru": "Тестовый орган", "kind": "akimat", "region": "kyzylorda", "active": "on"},
+    )
     assert response.status_code == 302
     assert Authority.objects.filter(name_ru="Тестовый орган").exists()
     assert client.get(reverse("admin:impacts_authorityrequest_changelist")).status_code == 403
     client.force_login(moderator)
     body = Authority.objects.get()
     assert client.get(reverse("admin:impacts_authority_change", args=[body.pk])).status_code == 200
-    response = client.post(reverse("admin:impacts_authority_change", args=[body.pk]),
-                           {"name_ru": "Изменено", "kind": "akimat", "region": "", "active": "on"})
+    response = client.post(
+        reverse("admin:impacts_authority_change", args=[body.pk]),
+        {"name_ru": "Изменено", "kind": "akimat", "region": "", "active": "on"},
+    )
     assert response.status_code == 403
     assert client.get(reverse("admin:impacts_authority_add")).status_code == 403
 
@@ -334,15 +418,24 @@ def test_an_anonymous_visitor_cannot_reach_stored_letters(client, report, author
 
 
 def generate_in_admin(client, report, authority, language="ru") -> AuthorityRequest:
-    response = client.post(reverse("admin:impacts_authorityrequest_add"),
-                           {"report": report.pk, "authority": authority.pk, "kind": "complaint", "language": language})
+    response = client.post(
+        reverse("admin:impacts_authorityrequest_add"),
+        {"report": report.pk, "authority": authority.pk, "kind": "complaint", "language": language},
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     return AuthorityRequest.objects.latest("pk")
 
 
 def record(client, item, **fields):
-    data = {"sent_on": "", "channel": "", "incoming_number": "", "answered_on": "", "answer_summary": "",
-            "action_stated": "", **fields}
+    data = {
+        "sent_on": "",
+        "channel": "",
+        "incoming_number": "",
+        "answered_on": "",
+        "answer_summary": "",
+        "action_stated": "",
+        **fields,
+    }
     return client.post(reverse("admin:impacts_authorityrequest_change", args=[item.pk]), data)
 
 
@@ -362,15 +455,16 @@ def test_a_moderator_generates_a_letter_kept_with_its_hash(client, moderator, re
 def test_a_published_reports_admin_page_links_to_the_letter(client, moderator, report):
     client.force_login(moderator)
     page = client.get(reverse("admin:impacts_impactreport_change", args=[report.pk])).content.decode()
-    assert f'{reverse("admin:impacts_authorityrequest_add")}?report={report.pk}' in page
+    assert f"{reverse('admin:impacts_authorityrequest_add')}?report={report.pk}" in page
 
 
 def test_the_add_page_offers_published_reports_only(client, moderator, authority):
     unpublished = make_report(region="kyzylorda")
     client.force_login(moderator)
-    response = client.post(reverse("admin:impacts_authorityrequest_add"),
-                           {"report": unpublished.pk, "authority": authority.pk, "kind": "complaint",
-                            "language": "ru"})
+    response = client.post(
+        reverse("admin:impacts_authorityrequest_add"),
+        {"report": unpublished.pk, "authority": authority.pk, "kind": "complaint", "language": "ru"},
+    )
     assert response.status_code == 200 and not AuthorityRequest.objects.exists()
 
 
@@ -391,9 +485,18 @@ def test_sending_then_answer_moves_the_follow_up_and_shows_on_the_report(client,
 
     client.force_login(moderator)
     upload = SimpleUploadedFile("answer.pdf", evidence_files.pdf_bytes(), content_type="application/pdf")
-    response = record(client, item, sent_on=sent_on.isoformat(), channel="eotinish", incoming_number="ЖТ-123",
-                      answered_on=timezone.localdate().isoformat(), answer_summary="Проверка назначена.",
-                      action_stated="Выдано предписание.", mark_action_reported="on", answer_upload=upload)
+    response = record(
+        client,
+        item,
+        sent_on=sent_on.isoformat(),
+        channel="eotinish",
+        incoming_number="ЖТ-123",
+        answered_on=timezone.localdate().isoformat(),
+        answer_summary="Проверка назначена.",
+        action_stated="Выдано предписание.",
+        mark_action_reported="on",
+        answer_upload=upload,
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     item.refresh_from_db()
     report.refresh_from_db()
@@ -410,23 +513,35 @@ def test_an_answer_document_is_accepted_by_its_content(client, moderator, report
     client.force_login(moderator)
     item = generate_in_admin(client, report, authority)
     fake = SimpleUploadedFile("answer.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
-    response = record(client, item, sent_on="2026-11-02", channel="post", answered_on="2026-11-20",
-                      answer_summary="Ответ.", answer_upload=fake)
+    response = record(
+        client,
+        item,
+        sent_on="2026-11-02",
+        channel="post",
+        answered_on="2026-11-20",
+        answer_summary="Ответ.",
+        answer_upload=fake,
+    )
     assert response.status_code == 200
     item.refresh_from_db()
     assert item.sent_on is None and not item.answer_document
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"sent_on": "2999-01-01", "channel": "post"}, "This date is in the future."),
-    ({"sent_on": "2026-11-02"}, "Say how the letter was sent."),
-    ({"answered_on": "2026-11-20", "answer_summary": "x"}, "Record the sending first."),
-    ({"sent_on": "2026-11-10", "channel": "post", "answered_on": "2026-11-02", "answer_summary": "x"},
-     "The answer cannot come before the letter was sent."),
-    ({"sent_on": "2026-11-02", "channel": "post", "answered_on": "2026-11-20"}, "Summarise the answer"),
-    ({"sent_on": "²026-11-02", "channel": "post"}, "Enter a valid date."),
-    ({"sent_on": "2026-11-02", "channel": "pigeon"}, "Select a valid choice."),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"sent_on": "2999-01-01", "channel": "post"}, "This date is in the future."),
+        ({"sent_on": "2026-11-02"}, "Say how the letter was sent."),
+        ({"answered_on": "2026-11-20", "answer_summary": "x"}, "Record the sending first."),
+        (
+            {"sent_on": "2026-11-10", "channel": "post", "answered_on": "2026-11-02", "answer_summary": "x"},
+            "The answer cannot come before the letter was sent.",
+        ),
+        ({"sent_on": "2026-11-02", "channel": "post", "answered_on": "2026-11-20"}, "Summarise the answer"),
+        ({"sent_on": "²026-11-02", "channel": "post"}, "Enter a valid date."),
+        ({"sent_on": "2026-11-02", "channel": "pigeon"}, "Select a valid choice."),
+    ],
+)
 def test_inconsistent_records_are_refused_with_a_reason(client, moderator, report, authority, fields, message):
     client.force_login(moderator)
     item = generate_in_admin(client, report, authority)
@@ -438,11 +553,11 @@ def test_inconsistent_records_are_refused_with_a_reason(client, moderator, repor
 
 
 def sent_letter(report, authority, kind="complaint", sent_on=None, **kw) -> AuthorityRequest:
-    item = AuthorityRequest.objects.create(report=report, authority=authority, kind=kind, language="ru",
-                                           channel="post", **kw)
+    item = AuthorityRequest.objects.create(
+        report=report, authority=authority, kind=kind, language="ru", channel="post", **kw
+    )
     sent_on = sent_on or timezone.localdate()
-    AuthorityRequest.objects.filter(pk=item.pk).update(sent_on=sent_on,
-                                                       answer_due=deadlines.answer_due(kind, sent_on))
+    AuthorityRequest.objects.filter(pk=item.pk).update(sent_on=sent_on, answer_due=deadlines.answer_due(kind, sent_on))
     item.refresh_from_db()
     return item
 
@@ -450,8 +565,14 @@ def sent_letter(report, authority, kind="complaint", sent_on=None, **kw) -> Auth
 def test_a_passed_deadline_is_flagged_in_the_admin_and_on_the_report(client, moderator, report, authority):
     late = sent_letter(report, authority, "information", sent_on=timezone.localdate() - datetime.timedelta(days=40))
     on_time = sent_letter(report, authority, "complaint")
-    answered = sent_letter(report, authority, "information", sent_on=timezone.localdate() - datetime.timedelta(days=60),
-                           answered_on=timezone.localdate(), answer_summary="Ответ дан.")
+    answered = sent_letter(
+        report,
+        authority,
+        "information",
+        sent_on=timezone.localdate() - datetime.timedelta(days=60),
+        answered_on=timezone.localdate(),
+        answer_summary="Ответ дан.",
+    )
     assert late.is_overdue() and not on_time.is_overdue() and not answered.is_overdue()
     assert list(AuthorityRequest.objects.overdue()) == [late]
     client.force_login(moderator)
@@ -479,8 +600,10 @@ def test_the_report_page_stays_within_its_queries(client, report, authority, dja
 
 def test_a_second_letter_sent_and_answered_moves_nothing_twice(moderator, report, authority):
     day = timezone.localdate()
-    first, second = (AuthorityRequest.objects.create(report=report, authority=authority, kind=kind, language="ru")
-                     for kind in ("complaint", "information"))
+    first, second = (
+        AuthorityRequest.objects.create(report=report, authority=authority, kind=kind, language="ru")
+        for kind in ("complaint", "information")
+    )
     for item in (first, second):
         item.record_sending(sent_on=day, channel="post", incoming_number="", by=moderator)
     for item in (first, second):

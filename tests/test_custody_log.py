@@ -32,8 +32,12 @@ def handled_report(moderator, senior_moderator, client):
     moderator.save()
     report = make_report(**TYPED, **PUBLIC)
     with EvidenceWriter() as writer:
-        photo = writer.store(report, prepare_evidence(SimpleUploadedFile(
-            "IMG_1.jpg", evidence_files.jpeg_with_gps(), content_type="image/jpeg")))
+        photo = writer.store(
+            report,
+            prepare_evidence(
+                SimpleUploadedFile("IMG_1.jpg", evidence_files.jpeg_with_gps(), content_type="image/jpeg")
+            ),
+        )
     workflow.apply(report, "start_review", by=moderator)
     report.refresh_from_db()
     report.public_title = "Dust over the village"
@@ -79,7 +83,12 @@ def test_the_log_tells_the_story_of_the_report_and_verifies(exported, handled_re
     path, photo = exported
     entries = lines_of(path)
     assert [entry["action"] for entry in entries] == [
-        "report_received", "evidence_received", "start_review", "report_edited", "publish", "original_download",
+        "report_received",
+        "evidence_received",
+        "start_review",
+        "report_edited",
+        "publish",
+        "original_download",
         "custody_log_exported",
     ]
     received = entries[1]
@@ -123,8 +132,13 @@ def test_changing_any_line_fails_verification_at_that_line(exported, change):
 
 def test_a_line_rehashed_after_editing_still_fails_on_the_next_line(exported):
     path, _ = exported
-    tamper(path, 4, lambda entry: entry.update(
-        actor="Someone Else", hash=custody.entry_hash(entry["previous"], {**entry, "actor": "Someone Else"})))
+    tamper(
+        path,
+        4,
+        lambda entry: entry.update(
+            actor="Someone Else", hash=custody.entry_hash(entry["previous"], {**entry, "actor": "Someone Else"})
+        ),
+    )
     with pytest.raises(CommandError, match="line 6: does not follow the entry before it"):
         verify_file(path, "--chain-only")
     with pytest.raises(CommandError, match="line 5: signature does not match"):

@@ -139,8 +139,15 @@ def test_backfill_fingerprints_fills_in_files_stored_before(first):
 
 
 def synthetic(report, value: int, number: int) -> Evidence:
-    return Evidence(report=report, kind="photo", sha256=f"{number:064x}", content_type="image/jpeg", size=1,
-                    sealed_file=f"synthetic/{number}.jpg", **hash_fields(value))
+    return Evidence(
+        report=report,
+        kind="photo",
+        sha256=f"{number:064x}",
+        content_type="image/jpeg",
+        size=1,
+        sealed_file=f"synthetic/{number}.jpg",
+        **hash_fields(value),
+    )
 
 
 def flip(value: int, count: int, rnd) -> int:
@@ -174,8 +181,7 @@ def test_the_band_radius_follows_the_threshold():
     assert [child[1] for child in three.children] == [[0x0123], [0x4567], [0x89AB], [0xCDEF]]
 
 
-def test_the_lookup_takes_the_same_number_of_queries_for_one_file_or_many(first, original,
-                                                                          django_assert_num_queries):
+def test_the_lookup_takes_the_same_number_of_queries_for_one_file_or_many(first, original, django_assert_num_queries):
     report = make_report()
     items = [add_photo(report, jpeg(scene(seed)), f"{seed}.jpg") for seed in range(3, 8)]
     copies = [add_photo(make_report(), jpeg(resized(scene(seed))), f"c{seed}.jpg") for seed in range(3, 8)]
@@ -213,8 +219,9 @@ def test_the_moderator_sees_the_resemblance_and_opens_the_side_by_side_page(clie
     client.force_login(moderator)
     page = client.get(reverse("admin:impacts_impactreport_change", args=[second.report.pk])).content.decode()
     apart = distance(first.phash, second.phash)
-    assert (f"This photo resembles evidence {first.pk} of report {first.report.reference} (published), "
-            f"distance {apart}.") in page
+    assert (
+        f"This photo resembles evidence {first.pk} of report {first.report.reference} (published), distance {apart}."
+    ) in page
     compare = reverse("admin:impacts_evidence_compare", args=[second.pk, first.pk])
     assert compare in page
     side_by_side = client.get(compare)
@@ -225,8 +232,9 @@ def test_the_moderator_sees_the_resemblance_and_opens_the_side_by_side_page(clie
     assert "sealed" not in text.split('id="content-main"')[1].lower()
     assert f"differ in {apart} of 64 bits" in text
     reused_page = client.get(reverse("admin:impacts_impactreport_change", args=[reused.report.pk])).content.decode()
-    assert (f"The same file was also sent with report {first.report.reference} "
-            f"(evidence {first.pk}, published).") in reused_page
+    assert (
+        f"The same file was also sent with report {first.report.reference} (evidence {first.pk}, published)."
+    ) in reused_page
 
 
 def test_the_change_page_asks_the_same_number_of_queries_however_many_files(client, moderator, original):

@@ -31,8 +31,11 @@ STRUCTURAL = {"major_brand", "minor_version", "compatible_brands", "language", "
 def reopened_tags(data: bytes) -> tuple[dict, list[dict], list[str]]:
     """Container tags, each stream's tags, and stream types of a public copy, as FFmpeg reads them."""
     with av.open(io.BytesIO(data)) as container:
-        return (dict(container.metadata), [dict(stream.metadata) for stream in container.streams],
-                [stream.type for stream in container.streams])
+        return (
+            dict(container.metadata),
+            [dict(stream.metadata) for stream in container.streams],
+            [stream.type for stream in container.streams],
+        )
 
 
 def assert_no_metadata(data: bytes, *values: str) -> None:
@@ -41,8 +44,17 @@ def assert_no_metadata(data: bytes, *values: str) -> None:
     for tags in stream_tags:
         assert set(tags) <= STRUCTURAL, tags
     assert set(stream_types) <= {"video", "audio"}
-    for marker in (b"\xa9xyz", b"ISO6709", b"com.apple", b"\xa9mak", b"\xa9mod", b"x:xmpmeta", b"TPE1", b"IART",
-                   b"Lavf"):
+    for marker in (
+        b"\xa9xyz",
+        b"ISO6709",
+        b"com.apple",
+        b"\xa9mak",
+        b"\xa9mod",
+        b"x:xmpmeta",
+        b"TPE1",
+        b"IART",
+        b"Lavf",
+    ):
         assert marker not in data, marker
     for value in values:
         assert value.encode() not in data, value
@@ -56,8 +68,7 @@ def test_videos_and_voice_messages_are_recognised_by_their_first_bytes(tmp_path)
         "mp4": media_files.phone_mp4(tmp_path),
         "mov": media_files.iphone_mov(tmp_path),
         "3gp": media_files.make_video(tmp_path / "clip.3gp", container="3gp", codec="mpeg4", size=(176, 144)),
-        "webm": media_files.make_video(tmp_path / "clip.webm", container="webm", codec="libvpx-vp9",
-                                       sound="libopus"),
+        "webm": media_files.make_video(tmp_path / "clip.webm", container="webm", codec="libvpx-vp9", sound="libopus"),
         "ogg": media_files.opus_voice(tmp_path),
         "m4a": media_files.m4a_voice(tmp_path),
         "mp3": media_files.mp3_with_id3_artist(tmp_path),
@@ -66,17 +77,26 @@ def test_videos_and_voice_messages_are_recognised_by_their_first_bytes(tmp_path)
     kinds = {name: filetypes.sniff_type(path.read_bytes()[:256]) for name, path in made.items()}
 
     assert {name: (found.kind, found.extension) for name, found in kinds.items()} == {
-        "mp4": ("video", "mp4"), "mov": ("video", "mov"), "3gp": ("video", "3gp"), "webm": ("video", "webm"),
-        "ogg": ("audio", "ogg"), "m4a": ("audio", "m4a"), "mp3": ("audio", "mp3"), "wav": ("audio", "wav"),
+        "mp4": ("video", "mp4"),
+        "mov": ("video", "mov"),
+        "3gp": ("video", "3gp"),
+        "webm": ("video", "webm"),
+        "ogg": ("audio", "ogg"),
+        "m4a": ("audio", "m4a"),
+        "mp3": ("audio", "mp3"),
+        "wav": ("audio", "wav"),
     }
 
 
-@pytest.mark.parametrize("head", [
-    b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf",  # an AVIF picture is not a video
-    b"\x00\x00\x00\x18ftypzzzz\x00\x00\x00\x00zzzzyyyy",  # an unknown brand
-    b"\x1a\x45\xdf\xa3\x93\x42\x82\x88notmkv!!",  # EBML, but not WebM or Matroska
-    b"\xff\xd8\xff\xe0\x00\x10JFIF",  # still a JPEG
-])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf",  # an AVIF picture is not a video
+        b"\x00\x00\x00\x18ftypzzzz\x00\x00\x00\x00zzzzyyyy",  # an unknown brand
+        b"\x1a\x45\xdf\xa3\x93\x42\x82\x88notmkv!!",  # EBML, but not WebM or Matroska
+        b"\xff\xd8\xff\xe0\x00\x10JFIF",  # still a JPEG
+    ],
+)
 def test_lookalikes_are_not_taken_for_media(head):
     found = filetypes.sniff_type(head + bytes(64))
 
@@ -110,7 +130,8 @@ def test_phone_video_original_keeps_its_metadata_for_senior_moderators(tmp_path)
     assert (result.gps_latitude, result.gps_longitude) == (Decimal("43.256700"), Decimal("76.928600"))
     assert result.captured_at == media_files.CAPTURED
     assert {removed.GPS, removed.DEVICE, removed.CAPTURE_TIME, removed.XMP, removed.COMMENTS} <= set(
-        result.removed_metadata)
+        result.removed_metadata
+    )
 
 
 def test_iphone_movie_with_apple_location_key_is_rebuilt_without_it(tmp_path):
@@ -126,8 +147,13 @@ def test_iphone_movie_with_apple_location_key_is_rebuilt_without_it(tmp_path):
 
 
 def test_webm_and_3gp_videos_become_mp4_without_tags(tmp_path):
-    webm = media_files.make_video(tmp_path / "clip.webm", container="webm", codec="libvpx-vp9", sound="libopus",
-                                  tags={"title": "Dust over Shieli at night"})
+    webm = media_files.make_video(
+        tmp_path / "clip.webm",
+        container="webm",
+        codec="libvpx-vp9",
+        sound="libopus",
+        tags={"title": "Dust over Shieli at night"},
+    )
     three_gp = media_files.make_video(tmp_path / "clip.3gp", container="3gp", codec="mpeg4", size=(176, 144))
 
     from_webm, from_3gp = prepare_video(str(webm)), prepare_video(str(three_gp))
@@ -174,8 +200,9 @@ def test_poster_is_a_jpeg_without_exif_taken_about_a_second_in(tmp_path):
 
 
 def test_video_file_with_sound_only_is_prepared_as_a_voice_message(tmp_path):
-    original = media_files.make_sound(tmp_path / "recorder.mp4", container="mp4", codec="aac",
-                                      tags={"artist": media_files.ARTIST})
+    original = media_files.make_sound(
+        tmp_path / "recorder.mp4", container="mp4", codec="aac", tags={"artist": media_files.ARTIST}
+    )
 
     result = prepare_video(str(original))
 
@@ -186,8 +213,9 @@ def test_video_file_with_sound_only_is_prepared_as_a_voice_message(tmp_path):
 # --- Voice -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [media_files.mp3_with_id3_artist, media_files.opus_voice, media_files.wav_voice,
-                                  media_files.m4a_voice])
+@pytest.mark.parametrize(
+    "make", [media_files.mp3_with_id3_artist, media_files.opus_voice, media_files.wav_voice, media_files.m4a_voice]
+)
 def test_voice_message_is_re_encoded_mono_without_tags(tmp_path, make):
     original = make(tmp_path)
     assert media_files.ARTIST.encode() in original.read_bytes()
@@ -288,8 +316,11 @@ def test_a_killed_transcoder_is_a_refusal_not_an_error(tmp_path, settings):
 
 
 def test_a_public_copy_that_kept_a_tag_is_never_published():
-    facts = {"public_tags": {"location": ["+43.2567+076.9286/"]}, "public_streams": ["video"],
-             "tags": {"location": ["+43.2567+076.9286/"]}}
+    facts = {
+        "public_tags": {"location": ["+43.2567+076.9286/"]},
+        "public_streams": ["video"],
+        "tags": {"location": ["+43.2567+076.9286/"]},
+    }
 
     assert media.leftover_metadata(facts, b"\x00\x00\x00\x08free+43.2567+076.9286/")
 
@@ -297,27 +328,40 @@ def test_a_public_copy_that_kept_a_tag_is_never_published():
         media.check_public_copy(facts, b"", "clip.mp4")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("+43.2567+076.9286/", ("43.256700", "76.928600")),
-    ("-33.8688+151.2093+010.000/", ("-33.868800", "151.209300")),
-    ("+4315.402+07655.716/", ("43.256700", "76.928600")),  # degrees and minutes
-    ("garbage", (None, None)),
-    ("+95.0+076.0/", (None, None)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("+43.2567+076.9286/", ("43.256700", "76.928600")),
+        ("-33.8688+151.2093+010.000/", ("-33.868800", "151.209300")),
+        ("+4315.402+07655.716/", ("43.256700", "76.928600")),  # degrees and minutes
+        ("garbage", (None, None)),
+        ("+95.0+076.0/", (None, None)),
+    ],
+)
 def test_iso6709_locations_are_read(text, expected):
     latitude, longitude = media.parse_iso6709(text)
 
-    assert (str(latitude) if latitude is not None else None, str(longitude) if longitude is not None else None) \
-        == expected
+    assert (
+        str(latitude) if latitude is not None else None,
+        str(longitude) if longitude is not None else None,
+    ) == expected
 
 
 # --- Who sees what -----------------------------------------------------------------------------------
 
 
 def _evidence(report, kind: str, public_name: str, data: bytes, **fields) -> Evidence:
-    item = Evidence(report=report, kind=kind, original_name=public_name, sha256=f"{kind}{report.pk}".ljust(64, "0"),
-                    content_type="video/mp4" if kind == "video" else "audio/ogg", size=len(data),
-                    visibility="approved", state=EvidenceState.READY, **fields)
+    item = Evidence(
+        report=report,
+        kind=kind,
+        original_name=public_name,
+        sha256=f"{kind}{report.pk}".ljust(64, "0"),
+        content_type="video/mp4" if kind == "video" else "audio/ogg",
+        size=len(data),
+        visibility="approved",
+        state=EvidenceState.READY,
+        **fields,
+    )
     item.public_file.save(public_name, ContentFile(data), save=False)
     item.sealed_file.save("original.bin", ContentFile(b"original"), save=False)
     item.save()
@@ -333,8 +377,14 @@ def test_voice_is_public_only_with_the_reporters_consent_and_a_moderators_approv
     cases = {(False, False): False, (True, False): False, (False, True): False, (True, True): True}
     for (reporter_agreed, moderator_approved), public in cases.items():
         report = _published(voice_may_be_published=reporter_agreed)
-        item = _evidence(report, "audio", "voice.m4a", b"sound", voice_publication_approved=moderator_approved,
-                         summary="A man describes black smoke at night.")
+        item = _evidence(
+            report,
+            "audio",
+            "voice.m4a",
+            b"sound",
+            voice_publication_approved=moderator_approved,
+            summary="A man describes black smoke at night.",
+        )
 
         response = client.get(reverse("impacts:evidence_file", args=[item.pk, "public"]))
 
@@ -387,9 +437,17 @@ def _change_page(client, report) -> str:
 @pytest.mark.django_db
 def test_video_location_and_capture_time_are_shown_to_senior_moderators_only(client, moderator, senior_moderator):
     report = make_report(status="in_review")
-    _evidence(report, "video", "clip.mp4", b"video", gps_latitude=Decimal("43.256700"),
-              gps_longitude=Decimal("76.928600"), captured_at=media_files.CAPTURED, duration_seconds=125.4,
-              removed_metadata=[removed.GPS, removed.DEVICE])
+    _evidence(
+        report,
+        "video",
+        "clip.mp4",
+        b"video",
+        gps_latitude=Decimal("43.256700"),
+        gps_longitude=Decimal("76.928600"),
+        captured_at=media_files.CAPTURED,
+        duration_seconds=125.4,
+        removed_metadata=[removed.GPS, removed.DEVICE],
+    )
 
     client.force_login(moderator)
     page = _change_page(client, report)

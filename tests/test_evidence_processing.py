@@ -34,11 +34,13 @@ def media_files(settings) -> list[Path]:
 
 
 def test_the_form_saves_the_report_at_once_and_the_worker_makes_the_public_copy(
-        client, django_capture_on_commit_callbacks):
+    client, django_capture_on_commit_callbacks
+):
     photo = evidence_files.uploaded(evidence_files.jpeg_with_gps(), "dust.jpg")
     with django_capture_on_commit_callbacks() as queued:
-        response = client.post(reverse("impacts:report_create"),
-                               form_data(timestamp=served_a_minute_ago(), files=[photo]))
+        response = client.post(
+            reverse("impacts:report_create"), form_data(timestamp=served_a_minute_ago(), files=[photo])
+        )
     assert response.status_code == 302
     item = Evidence.objects.get()
     assert item.state == "processing" and not item.public_file and not item.thumbnail
@@ -56,16 +58,20 @@ def test_the_form_saves_the_report_at_once_and_the_worker_makes_the_public_copy(
 
 def test_type_and_size_are_still_refused_on_the_form(client, settings):
     settings.KZCN_MAX_IMAGE_PIXELS = 1_000_000
-    files = [evidence_files.uploaded(evidence_files.svg_bytes(), "map.svg"),
-             evidence_files.uploaded(evidence_files.png_declaring(4000, 4000), "huge.png")]
-    page = client.post(reverse("impacts:report_create"),
-                       form_data(timestamp=served_a_minute_ago(), files=files)).content.decode()
+    files = [
+        evidence_files.uploaded(evidence_files.svg_bytes(), "map.svg"),
+        evidence_files.uploaded(evidence_files.png_declaring(4000, 4000), "huge.png"),
+    ]
+    page = client.post(
+        reverse("impacts:report_create"), form_data(timestamp=served_a_minute_ago(), files=files)
+    ).content.decode()
     assert "“map.svg”" in page and "“huge.png”" in page and "megapixels" in page
     assert not Evidence.objects.exists()
 
 
 def test_a_damaged_photo_is_refused_by_the_worker_and_the_reporter_reads_why(
-        client, moderator, django_capture_on_commit_callbacks):
+    client, moderator, django_capture_on_commit_callbacks
+):
     report = make_report(language="ru")
     token = report.issue_tracking_token()
     type(report).objects.filter(pk=report.pk).update(tracking_digest=report.tracking_digest)
@@ -84,7 +90,8 @@ def test_a_damaged_photo_is_refused_by_the_worker_and_the_reporter_reads_why(
 
 
 def test_an_approved_file_of_a_published_report_stays_hidden_until_it_is_ready(
-        client, moderator, django_capture_on_commit_callbacks):
+    client, moderator, django_capture_on_commit_callbacks
+):
     report = make_report(status=Status.IN_REVIEW)
     with django_capture_on_commit_callbacks() as queued:
         item = attach(report, evidence_files.jpeg_with_gps())

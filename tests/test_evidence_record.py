@@ -25,15 +25,25 @@ from tests.test_public_place import MARKERS, PUBLIC, TYPED, body
 pytestmark = pytest.mark.django_db
 
 # What the phone wrote into the photo, and the name it was sent under: never on the record.
-FILE_MARKERS = ["Zqfilemarker", evidence_files.CAMERA_SERIAL, evidence_files.CAMERA_MAKE, "2024:05:17",
-                "14:03:22", evidence_files.XMP_MARKER, "43.98765", "68.12345", "kitchen window"]
+FILE_MARKERS = [
+    "Zqfilemarker",
+    evidence_files.CAMERA_SERIAL,
+    evidence_files.CAMERA_MAKE,
+    "2024:05:17",
+    "14:03:22",
+    evidence_files.XMP_MARKER,
+    "43.98765",
+    "68.12345",
+    "kitchen window",
+]
 
 
 def store(report, content: bytes, name: str = "Zqfilemarker house.jpg", visibility: str = "approved") -> Evidence:
     with EvidenceWriter() as writer:
         item = writer.store(report, prepare_evidence(SimpleUploadedFile(name, content, content_type="image/jpeg")))
     Evidence.objects.filter(pk=item.pk).update(
-        visibility=visibility, hidden_reason="shows a face" if visibility == "hidden" else "")
+        visibility=visibility, hidden_reason="shows a face" if visibility == "hidden" else ""
+    )
     return Evidence.objects.select_related("report").get(pk=item.pk)
 
 
@@ -43,8 +53,9 @@ def gps_photo() -> bytes:
 
 @pytest.fixture
 def published():
-    return make_report(**TYPED, **PUBLIC, status="published", published_at=timezone.now(), region="kyzylorda",
-                       attribution="anonymous")
+    return make_report(
+        **TYPED, **PUBLIC, status="published", published_at=timezone.now(), region="kyzylorda", attribution="anonymous"
+    )
 
 
 @pytest.fixture
@@ -67,8 +78,13 @@ def test_the_record_gives_the_hashes_dates_and_a_citation(client, photo, setting
     assert photo.report.reference in page and PUBLIC["public_title"] in page
     assert "embedded GPS" in page and "camera serial" in page  # what the public copy lost, by name
     citation = page.split('id="citation"')[1].split("</p>")[0]
-    for part in (photo.report.reference, f"evidence {photo.pk}", photo.sha256, public_sha256,
-                 f"{settings.KZCN_SITE_URL}/en/evidence/{photo.pk}/record/"):
+    for part in (
+        photo.report.reference,
+        f"evidence {photo.pk}",
+        photo.sha256,
+        public_sha256,
+        f"{settings.KZCN_SITE_URL}/en/evidence/{photo.pk}/record/",
+    ):
         assert part in citation, part
 
 

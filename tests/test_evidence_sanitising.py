@@ -89,8 +89,21 @@ def test_public_copy_of_a_hostile_pdf_keeps_nothing_but_its_pages(open_action):
     public = prepared_pdf(original).public_bytes
 
     assert_no_secret_in(public, *SHARED_SECRETS, files.SHARE_PATH, "files.collector.example")
-    for marker in (b"Exif", b"http://ns.adobe.com", b"/Author", b"/Producer", b"/OpenAction", b"/AA",
-                   b"/URI", b"/GoToR", b"/SubmitForm", b"/Annots", b"/Metadata", b"/Info", b"/Font"):
+    for marker in (
+        b"Exif",
+        b"http://ns.adobe.com",
+        b"/Author",
+        b"/Producer",
+        b"/OpenAction",
+        b"/AA",
+        b"/URI",
+        b"/GoToR",
+        b"/SubmitForm",
+        b"/Annots",
+        b"/Metadata",
+        b"/Info",
+        b"/Font",
+    ):
         assert marker not in public
     reader = PdfReader(io.BytesIO(public))
     assert not reader.metadata
@@ -101,8 +114,11 @@ def test_public_copy_of_a_hostile_pdf_keeps_nothing_but_its_pages(open_action):
 def test_every_picture_inside_the_public_pdf_is_a_fresh_jpeg_without_metadata():
     public = prepared_pdf(files.hostile_pdf()).public_bytes
 
-    images = [item for item in public_pdf_objects(public) if isinstance(item, StreamObject)
-              and item.get("/Subtype") == "/Image"]
+    images = [
+        item
+        for item in public_pdf_objects(public)
+        if isinstance(item, StreamObject) and item.get("/Subtype") == "/Image"
+    ]
     assert len(images) == 1  # one picture per page, nothing else
     with Image.open(io.BytesIO(images[0].get_data())) as picture:
         assert picture.format == "JPEG"
@@ -150,8 +166,15 @@ CARRIERS = [
     ({"annotations": True}, files.EXFIL_URI, "web links"),
     ({"invisible_text": True}, files.INVISIBLE_TEXT, None),
 ]
-NOTHING = {"info": False, "xmp": False, "photo": False, "open_action": None, "page_action": False,
-           "annotations": False, "invisible_text": False}
+NOTHING = {
+    "info": False,
+    "xmp": False,
+    "photo": False,
+    "open_action": None,
+    "page_action": False,
+    "annotations": False,
+    "invisible_text": False,
+}
 
 
 @pytest.mark.parametrize(("carrier", "secret", "label"), CARRIERS)
@@ -182,8 +205,17 @@ def test_sealed_original_keeps_everything_and_the_moderator_sees_what_was_remove
         assert sealed.read() == original
     with item.public_file.open("rb") as public:
         assert_no_secret_in(public.read(), files.AUTHOR, files.SHARE_PATH, files.CAMERA_SERIAL)
-    for label in ("author", "document title", "producer", "XMP metadata", "embedded GPS", "camera serial",
-                  "auto-action on open", "link to a network share", "form submission action"):
+    for label in (
+        "author",
+        "document title",
+        "producer",
+        "XMP metadata",
+        "embedded GPS",
+        "camera serial",
+        "auto-action on open",
+        "link to a network share",
+        "form submission action",
+    ):
         assert label in item.removed_metadata
 
 
@@ -279,14 +311,20 @@ def test_the_renderer_refuses_pages_of_impossible_size_by_itself():
 # --- Photos: every container, every carrier ------------------------------------------------------
 
 PHOTO_CARRIERS = [
-    pytest.param(files.jpeg_with_every_carrier, {"comments", "colour profile", "IPTC captions and credits"},
-                 id="jpeg"),
+    pytest.param(files.jpeg_with_every_carrier, {"comments", "colour profile", "IPTC captions and credits"}, id="jpeg"),
     pytest.param(files.png_with_every_carrier, {"comments", "colour profile"}, id="png"),
     pytest.param(files.webp_with_every_carrier, {"colour profile"}, id="webp"),
     pytest.param(files.heic_with_every_carrier, set(), id="heic"),
 ]
-EVERY_PHOTO_LABEL = {"author", "embedded GPS", "camera serial", "camera make and model", "capture time",
-                     "XMP metadata", "software"}
+EVERY_PHOTO_LABEL = {
+    "author",
+    "embedded GPS",
+    "camera serial",
+    "camera make and model",
+    "capture time",
+    "XMP metadata",
+    "software",
+}
 
 
 @pytest.mark.parametrize(("make", "labels"), PHOTO_CARRIERS)
@@ -357,8 +395,12 @@ def png_header_declaring_rgb(width: int, height: int) -> bytes:
     import struct
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + files._png_chunk(b"IHDR", header)
-            + files._png_chunk(b"IDAT", b"x\x9c\x03\x00\x00\x00\x00\x01") + files._png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + files._png_chunk(b"IHDR", header)
+        + files._png_chunk(b"IDAT", b"x\x9c\x03\x00\x00\x00\x00\x01")
+        + files._png_chunk(b"IEND", b"")
+    )
 
 
 def test_the_cheap_png_bomb_of_the_attack_is_refused_from_its_header(decodes):
@@ -485,8 +527,9 @@ def test_moderators_preview_and_sealed_downloads_are_never_stored(client, senior
     assert sealed.status_code == 200 and sealed["Cache-Control"].startswith("no-store, private")
     assert not sealed.has_header("ETag")
 
-    unpublished = store(make_report(status=Status.IN_REVIEW),
-                        prepare_evidence(files.uploaded(files.png_bytes(), "p.png")))
+    unpublished = store(
+        make_report(status=Status.IN_REVIEW), prepare_evidence(files.uploaded(files.png_bytes(), "p.png"))
+    )
     preview = client.get(reverse("impacts:evidence_file", args=[unpublished.pk, "public"]))
     assert preview.status_code == 200 and preview["Cache-Control"] == "no-store, private"
 
@@ -500,8 +543,15 @@ def pdf_published_as_sent(report, content: bytes) -> Evidence:
 
     from django.core.files.base import ContentFile
 
-    item = Evidence(report=report, kind="document", original_name="letter.pdf", content_type="application/pdf",
-                    size=len(content), sha256=hashlib.sha256(content).hexdigest(), visibility="approved")
+    item = Evidence(
+        report=report,
+        kind="document",
+        original_name="letter.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        visibility="approved",
+    )
     item.sealed_file.save("original.pdf", ContentFile(content), save=False)
     item.public_file.save("public.pdf", ContentFile(content), save=False)
     item.save()

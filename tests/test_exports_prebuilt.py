@@ -30,8 +30,13 @@ def site(settings, tmp_path):
     settings.KZCN_SITE_URL = "http://testserver"  # the dumps' links, as the live export writes them
     settings.KZCN_EXPORTS_ROOT = tmp_path / "exports"
     project = make_site_project()
-    published(project=project, public_title="Cement dust", categories=["air", "water"],
-              public_latitude="43.12000", public_longitude="68.54000")
+    published(
+        project=project,
+        public_title="Cement dust",
+        categories=["air", "water"],
+        public_latitude="43.12000",
+        public_longitude="68.54000",
+    )
     published(public_title="Unmapped noise", primary_category="noise", public_reporter_name="Aigerim")
     make_report(public_title="Still in review")
     return project
@@ -113,8 +118,9 @@ def test_missing_or_broken_dumps_stream_live_and_never_fail(client, site):
     assert response.status_code == 200 and not isinstance(response, FileResponse)
 
 
-def test_publishing_and_withdrawing_ask_the_worker_to_rebuild(site, moderator, monkeypatch,
-                                                              django_capture_on_commit_callbacks):
+def test_publishing_and_withdrawing_ask_the_worker_to_rebuild(
+    site, moderator, monkeypatch, django_capture_on_commit_callbacks
+):
     asked = []
     monkeypatch.setattr(prebuilt, "_worker_runs_tasks", lambda: True)
     monkeypatch.setattr(prebuilt, "rebuild_dumps", SimpleNamespace(enqueue=lambda: asked.append(True)))
@@ -141,9 +147,7 @@ def test_without_a_worker_nothing_is_built_in_a_request(client, site):
     assert not prebuilt.root().exists()
 
 
-def test_the_streamed_export_reads_in_a_transaction_in_chunks_with_one_category_query_per_chunk(
-    site, monkeypatch
-):
+def test_the_streamed_export_reads_in_a_transaction_in_chunks_with_one_category_query_per_chunk(site, monkeypatch):
     monkeypatch.setattr(exports, "ROWS_PER_CHUNK", 2)
     for number in range(5):
         published(public_title=f"Dust {number}", categories=["air", "noise"])

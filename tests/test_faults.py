@@ -100,8 +100,9 @@ def test_database_outage_during_submission_gives_a_friendly_503_and_writes_nothi
     _assert_nothing_written(settings)
 
 
-def test_the_same_form_can_be_resubmitted_when_the_database_is_back(client, settings, timestamp,
-                                                                   django_capture_on_commit_callbacks):
+def test_the_same_form_can_be_resubmitted_when_the_database_is_back(
+    client, settings, timestamp, django_capture_on_commit_callbacks
+):
     with connection.execute_wrapper(outage("impacts_evidence")):
         assert client.post(REPORT_URL, _report_with_files(timestamp)).status_code == 503
     with django_capture_on_commit_callbacks(execute=True):  # the task worker makes the public copies

@@ -26,8 +26,7 @@ def published():
 
 def say(client, url, action, message="Dust again this morning.", version=None, report=None):
     version = version if version is not None else ImpactReport.objects.get(pk=report.pk).version
-    return client.post(url, {"form": "followup", "action": action, "message": message, "version": version},
-                       follow=True)
+    return client.post(url, {"form": "followup", "action": action, "message": message, "version": version}, follow=True)
 
 
 def test_the_tracking_page_offers_both_buttons_for_a_published_report(client, published):
@@ -40,8 +39,11 @@ def test_no_followup_buttons_before_publication(client):
     report, url = tracked(status=Status.IN_REVIEW)
     page = client.get(url).content.decode()
     assert "reporter_continues" not in page
-    response = client.post(url, {"form": "followup", "action": "reporter_continues", "message": "x",
-                                 "version": report.version}, follow=True)
+    response = client.post(
+        url,
+        {"form": "followup", "action": "reporter_continues", "message": "x", "version": report.version},
+        follow=True,
+    )
     assert "not available" in response.content.decode()
     assert ImpactReport.objects.get(pk=report.pk).followup == ""
 
@@ -71,16 +73,18 @@ def test_reporter_says_it_has_been_resolved(client, published):
 
 def test_a_message_is_needed_and_kept_when_missing(client, published):
     report, url = published
-    response = client.post(url, {"form": "followup", "action": "reporter_continues", "message": "  ",
-                                 "version": report.version})
+    response = client.post(
+        url, {"form": "followup", "action": "reporter_continues", "message": "  ", "version": report.version}
+    )
     assert response.status_code == 400
     assert ImpactReport.objects.get(pk=report.pk).followup == ""
 
 
 def test_overlong_message_is_refused_and_kept(client, published):
     report, url = published
-    response = client.post(url, {"form": "followup", "action": "reporter_continues", "message": "ж" * 1001,
-                                 "version": report.version})
+    response = client.post(
+        url, {"form": "followup", "action": "reporter_continues", "message": "ж" * 1001, "version": report.version}
+    )
     assert response.status_code == 400 and "жжжж" in response.content.decode()
     assert ImpactReport.objects.get(pk=report.pk).followup == ""
 
@@ -104,14 +108,30 @@ def test_the_same_press_twice_says_so(client, published):
     assert ReportTransition.objects.filter(report=report, to_followup=FollowUp.CONTINUES).count() == 1
 
 
-@pytest.mark.parametrize("action, version", [
-    ("publish", None), ("action_reported", None), ("nonsense", None), ("reporter_continues", "²"),
-    ("reporter_continues", "abc"), ("reporter_continues", "-1"), ("reporter_continues", "9" * 40),
-])
+@pytest.mark.parametrize(
+    "action, version",
+    [
+        ("publish", None),
+        ("action_reported", None),
+        ("nonsense", None),
+        ("reporter_continues", "²"),
+        ("reporter_continues", "abc"),
+        ("reporter_continues", "-1"),
+        ("reporter_continues", "9" * 40),
+    ],
+)
 def test_tampered_forms_are_refused_without_a_500(client, published, action, version):
     report, url = published
-    response = client.post(url, {"form": "followup", "action": action, "message": "x",
-                                 "version": report.version if version is None else version}, follow=True)
+    response = client.post(
+        url,
+        {
+            "form": "followup",
+            "action": action,
+            "message": "x",
+            "version": report.version if version is None else version,
+        },
+        follow=True,
+    )
     assert response.status_code == 200 and "not available" in response.content.decode()
     assert ImpactReport.objects.get(pk=report.pk).followup == ""
 

@@ -31,7 +31,11 @@ def test_a_moderator_step_moves_the_followup_and_leaves_the_status(moderator, ac
     assert report.published_at == published_at and report.version == version + 1
     step = ReportTransition.objects.get(report=report)
     assert (step.from_status, step.to_status, step.from_followup, step.to_followup) == (
-        Status.PUBLISHED, Status.PUBLISHED, "", workflow.ACTIONS[action].followup)
+        Status.PUBLISHED,
+        Status.PUBLISHED,
+        "",
+        workflow.ACTIONS[action].followup,
+    )
     assert (step.actor, step.message, step.is_followup) == (moderator, "Letter No. 12 of 3 May", True)
 
 

@@ -28,8 +28,17 @@ def in_language(language: str, template: Template, **context) -> str:
 
 @pytest.mark.parametrize(
     ("n", "russian"),
-    [(1, "1 проект"), (2, "2 проекта"), (4, "4 проекта"), (5, "5 проектов"), (11, "11 проектов"),
-     (21, "21 проект"), (22, "22 проекта"), (52, "52 проекта"), (111, "111 проектов")],
+    [
+        (1, "1 проект"),
+        (2, "2 проекта"),
+        (4, "4 проекта"),
+        (5, "5 проектов"),
+        (11, "11 проектов"),
+        (21, "21 проект"),
+        (22, "22 проекта"),
+        (52, "52 проекта"),
+        (111, "111 проектов"),
+    ],
 )
 def test_russian_counts_take_the_three_plural_forms(n, russian):
     assert in_language("ru", PROJECTS, n=n) == russian
@@ -74,8 +83,14 @@ def test_kazakh_and_russian_numbers_use_a_decimal_comma_and_a_no_break_space(lan
 @pytest.mark.django_db
 @pytest.mark.parametrize(("language", "expected"), [("ru", "52 проекта"), ("kk", "52 жоба"), ("en", "52 projects")])
 def test_the_home_page_counts_the_programme_in_the_visitors_grammar(client, language, expected):
-    ProgrammeFigure.objects.create(key="programme_projects", label="Projects", value=Decimal("52.000"),
-                                   unit="projects", source_title="Government", source_url="https://gov.kz/")
+    ProgrammeFigure.objects.create(
+        key="programme_projects",
+        label="Projects",
+        value=Decimal("52.000"),
+        unit="projects",
+        source_title="Government",
+        source_url="https://gov.kz/",
+    )
 
     html = client.get(f"/{language}/").content.decode()
 

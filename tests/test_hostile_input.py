@@ -24,8 +24,13 @@ pytestmark = pytest.mark.django_db
 
 REPORT_URL = reverse("impacts:report_create")
 # Refused by impacts.evidence.processing (decoding), not by the request's checks of type and header.
-REFUSED_BY_THE_WORKER = {"jpeg-truncated", "png-truncated", "pdf-encrypted", "pdf-garbage-after-header",
-                         "pdf-javascript-in-object-stream"}
+REFUSED_BY_THE_WORKER = {
+    "jpeg-truncated",
+    "png-truncated",
+    "pdf-encrypted",
+    "pdf-garbage-after-header",
+    "pdf-javascript-in-object-stream",
+}
 
 
 def _upload(entry) -> SimpleUploadedFile:
@@ -54,8 +59,13 @@ def _tracking_page_of(report) -> str:
 
 
 @pytest.mark.parametrize("entry", FILES, ids=[entry.id for entry in FILES])
-def test_hostile_file_through_the_report_form(client, settings, old_timestamp, entry,  # noqa: F811
-                                              django_capture_on_commit_callbacks):
+def test_hostile_file_through_the_report_form(
+    client,
+    settings,
+    old_timestamp,  # noqa: F811
+    entry,
+    django_capture_on_commit_callbacks,
+):
     with django_capture_on_commit_callbacks(execute=True):  # the worker runs once the report is saved
         # In English, so that a late refusal (written in the report's language) reads as entry.message.
         response = client.post(REPORT_URL, form_data(timestamp=old_timestamp, files=[_upload(entry)], language="en"))
@@ -177,8 +187,9 @@ ANSWER_FILES = [e for e in FILES if e.outcome == REFUSED]
 
 
 @pytest.mark.parametrize("entry", ANSWER_FILES, ids=[e.id for e in ANSWER_FILES])
-def test_hostile_file_in_the_tracking_answer_is_refused(client, settings, question, entry,
-                                                       django_capture_on_commit_callbacks):
+def test_hostile_file_in_the_tracking_answer_is_refused(
+    client, settings, question, entry, django_capture_on_commit_callbacks
+):
     report, url = question
     ImpactReport.objects.filter(pk=report.pk).update(language="en")  # a late refusal reads as entry.message
     with django_capture_on_commit_callbacks(execute=True):

@@ -20,8 +20,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def site():
     project = make_project(name_en="Shymkent Oil Refinery", region="kyzylorda")
-    report = make_report(project=project, status="published", published_at=timezone.now(), region="kyzylorda",
-                         public_title="Black dust on the houses", public_description="Dust every night.")
+    report = make_report(
+        project=project,
+        status="published",
+        published_at=timezone.now(),
+        region="kyzylorda",
+        public_title="Black dust on the houses",
+        public_description="Dust every night.",
+    )
     return project, report
 
 
@@ -122,8 +128,12 @@ def test_after_a_report_is_published_every_page_is_sent_again_with_it(client, si
         again = client.get(url, **validators(first))
         assert again.status_code == 200, url
         assert again["ETag"] != first["ETag"], url
-    for url in [reverse("impacts:report_list"), reverse("projects:home"), reverse("impacts:feed"),
-                reverse("api:report-list")]:
+    for url in [
+        reverse("impacts:report_list"),
+        reverse("projects:home"),
+        reverse("impacts:feed"),
+        reverse("api:report-list"),
+    ]:
         assert "Oil on the river" in content(client.get(url, **validators(pages[url]))), url
 
 
@@ -194,8 +204,13 @@ def test_a_change_moves_the_validator_again_once_it_is_committed(site):
 def test_pages_that_hold_a_secret_or_a_form_are_never_shared(client, site):
     _, report = site
     token = "not-a-real-token"
-    for url in [reverse("impacts:report_create"), reverse("impacts:track_lost"), reverse("impacts:report_sent"),
-                reverse("impacts:track", args=[token]), reverse("projects:suggest")]:
+    for url in [
+        reverse("impacts:report_create"),
+        reverse("impacts:track_lost"),
+        reverse("impacts:report_sent"),
+        reverse("impacts:track", args=[token]),
+        reverse("projects:suggest"),
+    ]:
         response = client.get(url)
         assert "public" not in response.get("Cache-Control", ""), url
 
@@ -226,4 +241,3 @@ def test_a_response_that_sets_a_cookie_is_never_shared():
 
     response = SharedCopyGuard(page_setting_a_cookie)(RequestFactory().get("/en/"))
     assert response["Cache-Control"] == "max-age=60, private"
-

@@ -20,8 +20,13 @@ API = "/api/reports/"
 
 
 def published(day: int, **kw) -> ImpactReport:
-    return make_report(status="published", published_at=timezone.now(), public_title=f"Report {day}",
-                       observed_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=day), **kw)
+    return make_report(
+        status="published",
+        published_at=timezone.now(),
+        public_title=f"Report {day}",
+        observed_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=day),
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -52,8 +57,9 @@ def test_walking_the_cursor_pages_shows_every_report_once_in_the_list_order(clie
     params = {"ordering": ordering} if ordering else {}
     pages = walk(client, params)
     assert [len(page) for page in pages] == [20, 20, 5]
-    expected = list(ImpactReportFilter(params, queryset=ImpactReport.objects.published()).qs.values_list("pk",
-                                                                                                    flat=True))
+    expected = list(
+        ImpactReportFilter(params, queryset=ImpactReport.objects.published()).qs.values_list("pk", flat=True)
+    )
     assert [pk for page in pages for pk in page] == expected
 
 
@@ -82,8 +88,19 @@ def test_previous_goes_back_to_the_same_rows_and_page_two_links_to_the_plain_fir
     assert "First page" in page3_response.content.decode()
 
 
-@pytest.mark.parametrize("cursor", ["", "abc", "2_2026-13-45_3", "2_x_y", "0_2026-01-01_3", "2_2026-01-01",
-                                    "2_2026-01-01_3_4_5", "2_2026-01-01_99999999999999999999999"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "abc",
+        "2_2026-13-45_3",
+        "2_x_y",
+        "0_2026-01-01_3",
+        "2_2026-01-01",
+        "2_2026-01-01_3_4_5",
+        "2_2026-01-01_99999999999999999999999",
+    ],
+)
 def test_a_mangled_cursor_shows_the_first_page_on_the_web_and_is_a_404_in_the_api(client, reports, cursor):
     for name in ("after", "before"):
         response = client.get(reverse(LIST), {name: cursor})
@@ -101,7 +118,7 @@ def test_old_numbered_links_still_show_their_page_and_lead_on_by_cursor(client, 
     assert response.status_code == 200
     page = response.context["page"]
     assert page.number == shown
-    expected = ImpactReportFilter({}, queryset=ImpactReport.objects.published()).qs[(shown - 1) * 20: shown * 20]
+    expected = ImpactReportFilter({}, queryset=ImpactReport.objects.published()).qs[(shown - 1) * 20 : shown * 20]
     assert [r.pk for r in page.object_list] == [r.pk for r in expected]
     if shown < 3:
         following = client.get(reverse(LIST), {"after": page.next_cursor}).context["page"]
@@ -142,8 +159,13 @@ def test_the_api_refuses_a_page_size_that_is_not_a_whole_number_from_one(client,
 
 
 def test_the_api_refuses_malformed_filters_and_accepts_empty_ones(client, reports):
-    for params in ({"category": "lava"}, {"observed_from": "yesterday"}, {"has_photos": "null"},
-                   {"ongoing": "maybe"}, {"project": "no-such-project"}):
+    for params in (
+        {"category": "lava"},
+        {"observed_from": "yesterday"},
+        {"has_photos": "null"},
+        {"ongoing": "maybe"},
+        {"project": "no-such-project"},
+    ):
         response = client.get(API, params)
         assert response.status_code == 400, params
         assert set(response.json()) == set(params)
@@ -155,8 +177,9 @@ def test_a_page_costs_the_same_queries_deep_in_the_list(client, reports):
     page = client.get(reverse(LIST)).context["page"]
     with CaptureQueriesContext(connection) as first:
         client.get(reverse(LIST), {"after": page.next_cursor})
-    deep = client.get(reverse(LIST), {"after": client.get(reverse(LIST), {"after": page.next_cursor})
-                                      .context["page"].next_cursor})
+    deep = client.get(
+        reverse(LIST), {"after": client.get(reverse(LIST), {"after": page.next_cursor}).context["page"].next_cursor}
+    )
     assert deep.status_code == 200
     assert not any(" OFFSET " in q["sql"] for q in first.captured_queries)
 
@@ -164,7 +187,9 @@ def test_a_page_costs_the_same_queries_deep_in_the_list(client, reports):
 def test_keys_of_accepts_only_uniform_plain_orderings_ending_with_the_id():
     queryset = ImpactReport.objects.published()
     assert keyset.keys_of(queryset.order_by("-observed_on", "-pk")) == [
-        keyset.Key("observed_on", True), keyset.Key("pk", True)]
+        keyset.Key("observed_on", True),
+        keyset.Key("pk", True),
+    ]
     from django.db.models import F
 
     assert keyset.keys_of(queryset.order_by(F("observed_on").desc(), F("pk").desc()))

@@ -29,8 +29,13 @@ def switcher_links(html: str) -> dict[str, str]:
 
 def published_report():
     project = make_project(name_en="Shymkent Oil Refinery", name_ru="Шымкентский НПЗ")
-    return make_report(project=project, status=Status.PUBLISHED, published_at=timezone.now(),
-                       public_title="Black dust on the houses", public_description="Dust every night.")
+    return make_report(
+        project=project,
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+        public_title="Black dust on the houses",
+        public_description="Dust every night.",
+    )
 
 
 @pytest.mark.parametrize("language", ["ru", "kk", "en"])
@@ -158,8 +163,11 @@ def test_the_switcher_on_a_tracking_page_keeps_the_private_address(client):
 
 def test_switching_language_on_the_confirmation_page_keeps_the_tracking_link_on_screen(client):
     session = client.session
-    session["impacts.just_submitted"] = {"reference": "KZCN-TEST", "link": "http://x/kk/track/secret/",
-                                         "emailed": False}
+    session["impacts.just_submitted"] = {
+        "reference": "KZCN-TEST",
+        "link": "http://x/kk/track/secret/",
+        "emailed": False,
+    }
     session.save()
 
     english = client.get("/en/report/sent/").content.decode()
@@ -174,8 +182,9 @@ def test_switching_language_on_the_confirmation_page_keeps_the_tracking_link_on_
 
 def test_e_mailed_links_are_in_the_language_of_the_report(client, settings):
     settings.KZCN_SITE_URL = "https://kzcn.example.org"
-    report = make_report(language="kk", status=Status.PUBLISHED, published_at=timezone.now(),
-                         contact_email="aigul@example.org")
+    report = make_report(
+        language="kk", status=Status.PUBLISHED, published_at=timezone.now(), contact_email="aigul@example.org"
+    )
     notification = Notification.objects.create(report=report, kind=NotificationKind.PUBLISHED)
 
     _subject, body = compose(notification, tracking_link="")
@@ -187,8 +196,15 @@ def test_e_mailed_links_are_in_the_language_of_the_report(client, settings):
     assert not mail.outbox
 
 
-PUBLIC_PAGES = ["projects:home", "projects:project_list", "project", "impacts:report_list", "report",
-                "impacts:map", "impacts:stats"]
+PUBLIC_PAGES = [
+    "projects:home",
+    "projects:project_list",
+    "project",
+    "impacts:report_list",
+    "report",
+    "impacts:map",
+    "impacts:stats",
+]
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])

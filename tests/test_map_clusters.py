@@ -31,11 +31,21 @@ def many_published(count: int, latitude: float = 43.3, longitude: float = 68.2, 
     side = max(1, int(count**0.5))
     ImpactReport.objects.bulk_create(
         ImpactReport(
-            reference=f"KZCN-T-{number:06d}", tracking_digest=f"digest-{number:06d}", status=Status.PUBLISHED,
-            published_at=timezone.now(), reporter_type="resident", primary_category="air", severity=2,
-            title="Dust", public_title=f"Dust over the village number {number}", description="Dust.",
+            reference=f"KZCN-T-{number:06d}",
+            tracking_digest=f"digest-{number:06d}",
+            status=Status.PUBLISHED,
+            published_at=timezone.now(),
+            reporter_type="resident",
+            primary_category="air",
+            severity=2,
+            title="Dust",
+            public_title=f"Dust over the village number {number}",
+            description="Dust.",
             site_name="Quarry",
-            observed_on=datetime.date(2026, 10, 1), language="ru", consent_publication=True, consent_privacy=True,
+            observed_on=datetime.date(2026, 10, 1),
+            language="ru",
+            consent_publication=True,
+            consent_privacy=True,
             public_latitude=Decimal(f"{latitude + spread * (number % side) / side:.5f}"),
             public_longitude=Decimal(f"{longitude + spread * (number // side) / side:.5f}"),
             **kw,
@@ -53,13 +63,19 @@ def points(client, zoom=5, bbox=KAZAKHSTAN, **filters) -> dict:
 
 def test_counts_add_up_to_the_published_reports_in_view_and_unpublished_ones_never_appear(client):
     for number in range(3):
-        published(public_title=f"Dust {number}", latitude="43.12345", longitude="68.54321",
-                  public_latitude="43.12", public_longitude="68.54")
+        published(
+            public_title=f"Dust {number}",
+            latitude="43.12345",
+            longitude="68.54321",
+            public_latitude="43.12",
+            public_longitude="68.54",
+        )
     published(public_title="Far east", public_latitude="49.95", public_longitude="82.61")
     published(public_title="No place")  # no public point: not on the map
     for status in (Status.SUBMITTED, Status.IN_REVIEW, Status.REJECTED):
-        make_report(status=status, title="Secret", public_title="Secret", public_latitude="43.13",
-                    public_longitude="68.55")
+        make_report(
+            status=status, title="Secret", public_title="Secret", public_latitude="43.13", public_longitude="68.55"
+        )
 
     answer = points(client)
 
@@ -70,15 +86,27 @@ def test_counts_add_up_to_the_published_reports_in_view_and_unpublished_ones_nev
 
 
 def test_a_lone_report_comes_with_its_public_fields_and_never_its_exact_point(client):
-    report = published(public_title="Cement dust over Shieli", latitude="43.16123", longitude="68.54987",
-                       public_latitude="43.16", public_longitude="68.55", reporter_name="Aigul Serikova",
-                       contact_email="aigul@example.org")
+    report = published(
+        public_title="Cement dust over Shieli",
+        latitude="43.16123",
+        longitude="68.54987",
+        public_latitude="43.16",
+        public_longitude="68.55",
+        reporter_name="Aigul Serikova",
+        contact_email="aigul@example.org",
+    )
 
     [point] = points(client)["points"]
 
     assert point == {
-        "count": 1, "lat": 43.16, "lon": 68.55, "reference": report.reference, "title": "Cement dust over Shieli",
-        "url": report.get_absolute_url(), "severity": 3, "observed_on": "2026-10-01",
+        "count": 1,
+        "lat": 43.16,
+        "lon": 68.55,
+        "reference": report.reference,
+        "title": "Cement dust over Shieli",
+        "url": report.get_absolute_url(),
+        "severity": 3,
+        "observed_on": "2026-10-01",
     }
     text = json.dumps(points(client, zoom=12, bbox="68.4,43.0,68.7,43.3"))
     for private in ("43.16123", "68.54987", "Aigul", "aigul@example.org"):
@@ -113,8 +141,9 @@ def test_the_bounds_limit_the_reports(client):
 
 def test_the_map_pages_filters_apply(client):
     plant = make_site_project()
-    published(project=plant, public_latitude="43.10", public_longitude="68.50", categories=["water"],
-              primary_category="water")
+    published(
+        project=plant, public_latitude="43.10", public_longitude="68.50", categories=["water"], primary_category="water"
+    )
     published(public_latitude="43.11", public_longitude="68.51", observed_on=datetime.date(2025, 1, 5))
 
     assert points(client, category="water")["total"] == 1

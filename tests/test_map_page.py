@@ -32,17 +32,39 @@ def published(**kw):
 @pytest.fixture
 def plants() -> dict[str, Project]:
     return {
-        "cement": make_project(name_en="Shieli cement plant", sector="construction_materials", status="launched",
-                               region="kyzylorda", settlement="Shieli", latitude=Decimal("44.166700"),
-                               longitude=Decimal("66.750000"),
-                               coordinates_source_url="https://example.org/shieli-cement"),
-        "power": make_project(name_en="Ekibastuz power unit", sector="power", status="in_progress",
-                              region="pavlodar", latitude=Decimal("51.723000"), longitude=Decimal("75.322000"),
-                              coordinates_source_url="https://example.org/ekibastuz"),
-        "steel": make_project(name_en="Karaganda steel works", sector="metallurgy", status="launched",
-                              region="karaganda", settlement="Temirtau"),
-        "glass": make_project(name_en="Kyzylorda glass factory", sector="construction_materials",
-                              status="in_progress", region="kyzylorda", settlement=""),
+        "cement": make_project(
+            name_en="Shieli cement plant",
+            sector="construction_materials",
+            status="launched",
+            region="kyzylorda",
+            settlement="Shieli",
+            latitude=Decimal("44.166700"),
+            longitude=Decimal("66.750000"),
+            coordinates_source_url="https://example.org/shieli-cement",
+        ),
+        "power": make_project(
+            name_en="Ekibastuz power unit",
+            sector="power",
+            status="in_progress",
+            region="pavlodar",
+            latitude=Decimal("51.723000"),
+            longitude=Decimal("75.322000"),
+            coordinates_source_url="https://example.org/ekibastuz",
+        ),
+        "steel": make_project(
+            name_en="Karaganda steel works",
+            sector="metallurgy",
+            status="launched",
+            region="karaganda",
+            settlement="Temirtau",
+        ),
+        "glass": make_project(
+            name_en="Kyzylorda glass factory",
+            sector="construction_materials",
+            status="in_progress",
+            region="kyzylorda",
+            settlement="",
+        ),
     }
 
 
@@ -100,10 +122,15 @@ def test_a_region_or_a_project_chooses_the_plants_too(client, plants):
 
 
 def test_category_and_date_choose_the_reports_and_the_map_asks_for_the_same(client, plants):
-    published(project=plants["cement"], public_title="Grey water in the canal", primary_category="water",
-              categories=["water"], public_latitude="44.17", public_longitude="66.75")
-    published(public_title="Dust at night", public_latitude="44.20", public_longitude="66.80",
-              observed_on="2025-03-01")
+    published(
+        project=plants["cement"],
+        public_title="Grey water in the canal",
+        primary_category="water",
+        categories=["water"],
+        public_latitude="44.17",
+        public_longitude="66.75",
+    )
+    published(public_title="Dust at night", public_latitude="44.20", public_longitude="66.80", observed_on="2025-03-01")
 
     html = page(client, category="water", observed_from="2026-01-01")
 
@@ -128,7 +155,7 @@ def test_the_map_draws_its_own_base_layer_and_loads_no_tiles_unless_told(client,
 def test_the_legend_names_the_sectors_of_the_plants_drawn(client, plants):
     html = page(client, sector="power")
 
-    legend = html[html.index('class="map-legend'):]
+    legend = html[html.index('class="map-legend') :]
     legend = legend[: legend.index("</div>")]
     assert "Electric power" in legend and "Construction materials" not in legend
     assert "Plant, launched" in legend and "Published reports grouped" in legend
@@ -144,8 +171,11 @@ def test_the_map_page_costs_the_same_queries_for_few_and_many_plants_and_reports
     published(public_latitude="44.17", public_longitude="66.75")
     few = queries()
     for number in range(15):
-        plant = make_project(latitude=Decimal("45.1"), longitude=Decimal(f"{60 + number}"),
-                             coordinates_source_url="https://example.org/b")
+        plant = make_project(
+            latitude=Decimal("45.1"),
+            longitude=Decimal(f"{60 + number}"),
+            coordinates_source_url="https://example.org/b",
+        )
         published(project=plant, public_latitude="44.17", public_longitude=f"{60 + number}")
     assert queries() == few
 
@@ -174,7 +204,7 @@ def test_the_home_page_shows_the_map_with_the_plants_before_the_latest_reports(c
 
     order = [html.index(f'id="{heading}"') for heading in ("home-map-heading", "latest-heading", "programme-heading")]
     assert order == sorted(order)
-    home_plants = html[html.index('class="small list-inline home-plants"'):]
+    home_plants = html[html.index('class="small list-inline home-plants"') :]
     home_plants = home_plants[: home_plants.index("</ul>")]
     assert "Shieli cement plant" in home_plants and "Ekibastuz power unit" in home_plants
     assert "Karaganda steel works" not in home_plants

@@ -20,8 +20,10 @@ ALLOWED = {
     ("mark_spam", Status.IN_REVIEW): Status.SPAM,
     ("mark_spam", Status.NEEDS_INFO): Status.SPAM,
     # After publication the moderator's follow-up steps keep the report published.
-    **{(name, Status.PUBLISHED): Status.PUBLISHED
-       for name in ["await_response", "company_responded", "authority_responded", "action_reported"]},
+    **{
+        (name, Status.PUBLISHED): Status.PUBLISHED
+        for name in ["await_response", "company_responded", "authority_responded", "action_reported"]
+    },
 }
 
 
@@ -29,9 +31,7 @@ def transition_url(report):
     return reverse("admin:impacts_impactreport_transition", args=[report.pk])
 
 
-@pytest.mark.parametrize(
-    "action", [a.name for a in workflow.ACTIONS.values() if a.permission is not workflow.REPORTER]
-)
+@pytest.mark.parametrize("action", [a.name for a in workflow.ACTIONS.values() if a.permission is not workflow.REPORTER])
 @pytest.mark.parametrize("status", Status.values)
 def test_every_transition_is_allowed_or_refused_as_the_workflow_says(senior_moderator, action, status):
     report = make_report(status=status)
@@ -70,8 +70,9 @@ def test_plain_moderator_cannot_withdraw(moderator):
         workflow.apply(report, "withdraw", by=moderator, message="legal request")
 
 
-def test_moderator_publishes_from_the_admin_and_reporter_is_emailed(client, moderator,
-                                                                   django_capture_on_commit_callbacks):
+def test_moderator_publishes_from_the_admin_and_reporter_is_emailed(
+    client, moderator, django_capture_on_commit_callbacks
+):
     report = make_report(status=Status.IN_REVIEW, contact_email="resident@example.org")
     client.force_login(moderator)
     with django_capture_on_commit_callbacks(execute=True):
@@ -98,8 +99,9 @@ def test_second_moderator_acting_on_a_stale_page_gets_a_clear_message(client, mo
     seen_version = report.version
     workflow.apply(report, "publish", by=senior_moderator)
     client.force_login(moderator)
-    response = client.post(transition_url(report), {"action": "reject", "version": seen_version,
-                                                     "message": "duplicate"}, follow=True)
+    response = client.post(
+        transition_url(report), {"action": "reject", "version": seen_version, "message": "duplicate"}, follow=True
+    )
     assert "not possible" in response.content.decode() or "Someone else" in response.content.decode()
     assert ImpactReport.objects.get(pk=report.pk).status == Status.PUBLISHED
 
@@ -124,8 +126,14 @@ def test_concurrent_text_edit_in_admin_is_refused_not_overwritten(client, modera
     assert page.status_code == 200
     ImpactReport.objects.filter(pk=report.pk).update(public_title="Edited by someone else", version=5)
     data = {
-        "public_title": "My edit", "public_description": "text", "public_note": "", "internal_notes": "",
-        "assigned_to": "", "public_latitude": "", "public_longitude": "", "seen_version": report.version,
+        "public_title": "My edit",
+        "public_description": "text",
+        "public_note": "",
+        "internal_notes": "",
+        "assigned_to": "",
+        "public_latitude": "",
+        "public_longitude": "",
+        "seen_version": report.version,
         **inline_management_data(),
     }
     response = client.post(url, data)
@@ -137,8 +145,14 @@ def test_concurrent_text_edit_in_admin_is_refused_not_overwritten(client, modera
 def inline_management_data():
     data = {}
     for prefix in ("evidence", "translations", "transitions", "messages", "requests", "notifications"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0,
-                     f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": 0,
+                f"{prefix}-INITIAL_FORMS": 0,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
     return data
 
 
@@ -146,9 +160,17 @@ def test_redaction_is_public_while_the_submitted_text_stays_untouched(client, mo
     report = make_report(status=Status.IN_REVIEW, description="Dust again. Call Aigul at +7 701 111 2233.")
     client.force_login(moderator)
     url = reverse("admin:impacts_impactreport_change", args=[report.pk])
-    data = {"public_title": report.title, "public_description": "Dust again. [phone removed]",
-            "public_note": "", "internal_notes": "", "assigned_to": moderator.pk, "public_latitude": "",
-            "public_longitude": "", "seen_version": report.version, **inline_management_data()}
+    data = {
+        "public_title": report.title,
+        "public_description": "Dust again. [phone removed]",
+        "public_note": "",
+        "internal_notes": "",
+        "assigned_to": moderator.pk,
+        "public_latitude": "",
+        "public_longitude": "",
+        "seen_version": report.version,
+        **inline_management_data(),
+    }
     assert client.post(url, data).status_code == 302
     workflow.apply(ImpactReport.objects.get(pk=report.pk), "publish", by=moderator)
     report.refresh_from_db()
@@ -182,14 +204,17 @@ def test_bulk_actions_clear_a_queue(client, moderator):
     assert ImpactReport.objects.filter(status=Status.REJECTED).count() == 2
     assert ImpactReport.objects.filter(status=Status.PUBLISHED).count() == 3
     assert set(ReportTransition.objects.filter(to_status=Status.REJECTED).values_list("message", flat=True)) == {
-        "Not about a project"}
+        "Not about a project"
+    }
 
 
 def test_bulk_reject_without_reason_changes_nothing(client, moderator):
     report = make_report(status=Status.IN_REVIEW)
     client.force_login(moderator)
-    client.post(reverse("admin:impacts_impactreport_changelist"),
-                {"action": "reject", "_selected_action": [report.pk], "reason": ""})
+    client.post(
+        reverse("admin:impacts_impactreport_changelist"),
+        {"action": "reject", "_selected_action": [report.pk], "reason": ""},
+    )
     assert ImpactReport.objects.get(pk=report.pk).status == Status.IN_REVIEW
 
 
@@ -239,21 +264,42 @@ class BrokenEmailBackend:
 
 
 def change_form_data(report, **edits):
-    data = {"public_title": report.public_title, "public_description": report.public_description,
-            "public_site_name": report.public_site_name, "public_settlement": report.public_settlement,
-            "public_note": "", "internal_notes": "", "assigned_to": "", "public_latitude": "",
-            "public_longitude": "", "seen_version": report.version, **inline_management_data()}
+    data = {
+        "public_title": report.public_title,
+        "public_description": report.public_description,
+        "public_site_name": report.public_site_name,
+        "public_settlement": report.public_settlement,
+        "public_note": "",
+        "internal_notes": "",
+        "assigned_to": "",
+        "public_latitude": "",
+        "public_longitude": "",
+        "seen_version": report.version,
+        **inline_management_data(),
+    }
     return {**data, **edits}
 
 
 def test_a_redaction_typed_and_published_without_saving_first_is_what_goes_public(client, moderator):
-    report = make_report(status=Status.IN_REVIEW, description="Dust again. Call Aigul at +7 701 111 2233.",
-                         settlement="Shieli, Abay street 12", site_name="Quarry behind house 12")
+    report = make_report(
+        status=Status.IN_REVIEW,
+        description="Dust again. Call Aigul at +7 701 111 2233.",
+        settlement="Shieli, Abay street 12",
+        site_name="Quarry behind house 12",
+    )
     client.force_login(moderator)
     url = reverse("admin:impacts_impactreport_change", args=[report.pk])
-    response = client.post(url, change_form_data(
-        report, public_description="Dust again. [phone removed]", public_settlement="Shieli",
-        public_site_name="Quarry near Shieli", action="publish"), follow=True)
+    response = client.post(
+        url,
+        change_form_data(
+            report,
+            public_description="Dust again. [phone removed]",
+            public_settlement="Shieli",
+            public_site_name="Quarry near Shieli",
+            action="publish",
+        ),
+        follow=True,
+    )
     page = response.content.decode()
     assert f"{report.reference} is now “Published”." in page
     report.refresh_from_db()
@@ -282,20 +328,24 @@ def test_a_decision_missing_its_reason_keeps_the_edits_and_says_what_is_missing(
     report = make_report(status=Status.IN_REVIEW)
     client.force_login(moderator)
     url = reverse("admin:impacts_impactreport_change", args=[report.pk])
-    response = client.post(url, change_form_data(report, public_title="Dust on roofs", action="reject",
-                                                 message=""), follow=True)
+    response = client.post(
+        url, change_form_data(report, public_title="Dust on roofs", action="reject", message=""), follow=True
+    )
     page = response.content.decode()
     assert "the decision was not made" in page and "Please give a reason." in page
     report.refresh_from_db()
     assert report.status == Status.IN_REVIEW and report.public_title == "Dust on roofs"
 
 
-@pytest.mark.parametrize(("action", "start", "message", "end"), [
-    ("start_review", Status.SUBMITTED, "", Status.IN_REVIEW),
-    ("ask_reporter", Status.IN_REVIEW, "Which street?", Status.NEEDS_INFO),
-    ("reject", Status.IN_REVIEW, "Not about a project", Status.REJECTED),
-    ("mark_spam", Status.SUBMITTED, "Advertising", Status.SPAM),
-])
+@pytest.mark.parametrize(
+    ("action", "start", "message", "end"),
+    [
+        ("start_review", Status.SUBMITTED, "", Status.IN_REVIEW),
+        ("ask_reporter", Status.IN_REVIEW, "Which street?", Status.NEEDS_INFO),
+        ("reject", Status.IN_REVIEW, "Not about a project", Status.REJECTED),
+        ("mark_spam", Status.SUBMITTED, "Advertising", Status.SPAM),
+    ],
+)
 def test_each_decision_button_of_the_change_form_takes_its_decision(client, moderator, action, start, message, end):
     report = make_report(status=start)
     client.force_login(moderator)
@@ -327,8 +377,9 @@ def test_a_status_change_reads_as_words_in_the_readers_language():
     from django.utils import translation
 
     report = make_report(status=Status.IN_REVIEW)
-    step = ReportTransition(report=report, from_status=Status.SUBMITTED, to_status=Status.IN_REVIEW,
-                            action="start_review")
+    step = ReportTransition(
+        report=report, from_status=Status.SUBMITTED, to_status=Status.IN_REVIEW, action="start_review"
+    )
     assert str(step) == f"{report.pk}: submitted → in review"
     with translation.override("ru"):
         assert "submitted" not in str(step) and "in_review" not in str(step)
@@ -366,6 +417,9 @@ def test_every_label_of_the_moderation_pages_is_translated(language, senior_mode
         english = admin_labels(model_admin, request)
         with translation.override(language):
             local = admin_labels(model_admin, request)
-        untranslated += [f"{model.__name__}.{k}: {v}" for k, v in english.items()
-                         if local[k] == v and v.strip() not in {"", "SHA-256"}]
+        untranslated += [
+            f"{model.__name__}.{k}: {v}"
+            for k, v in english.items()
+            if local[k] == v and v.strip() not in {"", "SHA-256"}
+        ]
     assert untranslated == [], "\n".join(untranslated)

@@ -21,8 +21,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def report():
-    return make_report(status=Status.PUBLISHED, published_at=timezone.now(), public_title="Dust at night",
-                       public_description="Dust falls every night.")
+    return make_report(
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+        public_title="Dust at night",
+        public_description="Dust falls every night.",
+    )
 
 
 def old_token() -> str:
@@ -87,8 +91,9 @@ def test_a_mark_keeps_nothing_about_the_visitor(client, report):
 
 
 def test_too_many_presses_from_one_address_are_refused(client, settings):
-    reports = [make_report(status=Status.PUBLISHED, published_at=timezone.now())
-               for _ in range(limits.MARKS_PER_IP + 1)]
+    reports = [
+        make_report(status=Status.PUBLISHED, published_at=timezone.now()) for _ in range(limits.MARKS_PER_IP + 1)
+    ]
     for item in reports[:-1]:
         assert mark(client, item).status_code == 302
     response = mark(client, reports[-1])
@@ -135,8 +140,10 @@ def test_the_confirmation_page_works_without_javascript(client, report):
 
 
 def test_wrong_methods_are_refused(client, report):
-    for url in (reverse("impacts:affects_me", args=[report.reference]),
-                reverse("impacts:update_create", args=[report.reference])):
+    for url in (
+        reverse("impacts:affects_me", args=[report.reference]),
+        reverse("impacts:update_create", args=[report.reference]),
+    ):
         assert client.put(url).status_code == 405
         assert client.delete(url).status_code == 405
 
@@ -159,13 +166,17 @@ def test_unknown_or_overlong_reference_is_404(client, reference):
 
 
 def update_data(**extra):
-    return {abuse.TIMESTAMP_FIELD: old_token(), abuse.HONEYPOT_FIELD: "",
-            "observed_on": timezone.localdate().isoformat(), "text": "Still dusty this morning.", **extra}
+    return {
+        abuse.TIMESTAMP_FIELD: old_token(),
+        abuse.HONEYPOT_FIELD: "",
+        "observed_on": timezone.localdate().isoformat(),
+        "text": "Still dusty this morning.",
+        **extra,
+    }
 
 
 def send_update(client, report, ip="203.0.113.5", **extra):
-    return client.post(reverse("impacts:update_create", args=[report.reference]), update_data(**extra),
-                       REMOTE_ADDR=ip)
+    return client.post(reverse("impacts:update_create", args=[report.reference]), update_data(**extra), REMOTE_ADDR=ip)
 
 
 def test_update_form_is_offered_on_a_published_report(client, report):
@@ -177,8 +188,9 @@ def test_update_form_is_offered_on_a_published_report(client, report):
 
 def test_an_update_with_photos_waits_for_moderation(client, report, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = send_update(client, report, files=[uploaded(jpeg_with_gps(), "a.jpg"),
-                                                      uploaded(jpeg_with_gps(width=500), "b.jpg")])
+        response = send_update(
+            client, report, files=[uploaded(jpeg_with_gps(), "a.jpg"), uploaded(jpeg_with_gps(width=500), "b.jpg")]
+        )
     assert response.status_code == 302
     assert response["Location"] == reverse("impacts:update_sent", args=[report.reference])
     assert "was received" in client.get(response["Location"]).content.decode()
@@ -194,8 +206,9 @@ def test_an_update_with_photos_waits_for_moderation(client, report, django_captu
         assert client.get(reverse("impacts:evidence_file", args=[photo.pk, "public"])).status_code == 404
 
 
-def test_update_photos_approved_early_stay_private_until_the_update_is_published(client, report, moderator,
-                                                                                 django_capture_on_commit_callbacks):
+def test_update_photos_approved_early_stay_private_until_the_update_is_published(
+    client, report, moderator, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         send_update(client, report, files=[uploaded(jpeg_with_gps(), "a.jpg")])
     photo = Evidence.objects.get()
@@ -210,11 +223,13 @@ def test_update_photos_approved_early_stay_private_until_the_update_is_published
     assert 'id="evidence-heading"' not in page  # on the timeline, not in the report's own evidence
 
 
-def test_moderator_publishes_an_update_with_redaction_in_the_admin(client, report, moderator,
-                                                                   django_capture_on_commit_callbacks):
+def test_moderator_publishes_an_update_with_redaction_in_the_admin(
+    client, report, moderator, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        send_update(client, report, text="Dust again. I am Aigerim, +7 701 111 2233",
-                    files=[uploaded(jpeg_with_gps(), "a.jpg")])
+        send_update(
+            client, report, text="Dust again. I am Aigerim, +7 701 111 2233", files=[uploaded(jpeg_with_gps(), "a.jpg")]
+        )
     update = ReportUpdate.objects.get()
     client.force_login(moderator)
     url = reverse("admin:impacts_reportupdate_change", args=[update.pk])
@@ -234,8 +249,10 @@ def test_moderator_may_publish_without_the_photos(client, report, moderator, dja
         send_update(client, report, files=[uploaded(jpeg_with_gps(), "a.jpg")])
     update = ReportUpdate.objects.get()
     client.force_login(moderator)
-    client.post(reverse("admin:impacts_reportupdate_change", args=[update.pk]),
-                {"public_text": "", "moderation_reason": "", "_publish_text_only": "1"})
+    client.post(
+        reverse("admin:impacts_reportupdate_change", args=[update.pk]),
+        {"public_text": "", "moderation_reason": "", "_publish_text_only": "1"},
+    )
     assert ReportUpdate.objects.get().state == UpdateState.PUBLISHED
     assert not Evidence.objects.get().is_public
 
@@ -268,13 +285,16 @@ def test_the_same_form_sent_twice_makes_one_update(client, report):
     assert ReportUpdate.objects.count() == 1
 
 
-@pytest.mark.parametrize("observed_on, message", [
-    ("2999-01-01", "cannot be in the future"),
-    ("2000-01-01", "before the report"),
-    ("²⁰²⁶-01-01", "Enter a valid date"),
-    ("2026-1\x002-01", "pasted"),  # the site refuses NUL bytes in any form (kzcn.request_checks)
-    ("", "required"),
-])
+@pytest.mark.parametrize(
+    "observed_on, message",
+    [
+        ("2999-01-01", "cannot be in the future"),
+        ("2000-01-01", "before the report"),
+        ("²⁰²⁶-01-01", "Enter a valid date"),
+        ("2026-1\x002-01", "pasted"),  # the site refuses NUL bytes in any form (kzcn.request_checks)
+        ("", "required"),
+    ],
+)
 def test_bad_dates_are_refused_clearly(client, report, observed_on, message):
     response = send_update(client, report, observed_on=observed_on)
     assert response.status_code == 400 and message in response.content.decode()

@@ -120,8 +120,13 @@ def test_a_search_asked_for_once_is_not_kept_and_a_repeated_one_for_a_minute(cli
     settings.KZCN_PAGE_CACHE_QUERY_SECONDS = 45
     kept = []
     original = cache.set
-    monkeypatch.setattr(cache, "set", lambda key, value, timeout=None: (
-        kept.append(timeout) if key.startswith(page_cache.PAGE_PREFIX) else None) or original(key, value, timeout))
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, value, timeout=None: (
+            (kept.append(timeout) if key.startswith(page_cache.PAGE_PREFIX) else None) or original(key, value, timeout)
+        ),
+    )
     for word in ("dust", "smoke", "ash"):
         client.get(reverse("impacts:report_list"), {"q": word})
     assert kept == []  # one-off searches cannot fill the cache
@@ -387,9 +392,7 @@ def test_the_benchmark_draws_pages_with_a_query_no_kept_copy_answers(monkeypatch
     assert 'if line == "fresh-query"' in wrk.SCRIPT.read_text()
 
 
-def test_a_revalidating_visitor_of_any_public_page_is_answered_before_the_view(
-    client, site, django_assert_num_queries
-):
+def test_a_revalidating_visitor_of_any_public_page_is_answered_before_the_view(client, site, django_assert_num_queries):
     """Pages never kept (the API, a streamed CSV, a query asked once) are revalidated without the view."""
     project, _report = site
     urls = [
@@ -409,8 +412,9 @@ def test_a_revalidating_visitor_of_any_public_page_is_answered_before_the_view(
 def test_a_private_page_is_not_answered_304_by_the_cache(client, site):
     """Only public pages: the tracking page (no validators, no-store) is never answered from here."""
     url = reverse("impacts:track", args=["not-a-token"])
-    response = client.get(url, HTTP_IF_NONE_MATCH='W/"anything"',
-                          HTTP_IF_MODIFIED_SINCE="Mon, 30 Nov 2026 00:00:00 GMT")
+    response = client.get(
+        url, HTTP_IF_NONE_MATCH='W/"anything"', HTTP_IF_MODIFIED_SINCE="Mon, 30 Nov 2026 00:00:00 GMT"
+    )
     assert response.status_code == 404
 
 

@@ -23,9 +23,14 @@ PIN = (51.72, 75.32)  # Ekibastuz
 
 def published(days_ago: int = 10, latitude="51.73", longitude="75.33", today=TODAY, **kw):
     """A published report whose public point is given (as a moderator left it)."""
-    return make_report(status=Status.PUBLISHED, published_at=timezone.now(),
-                       observed_on=today - datetime.timedelta(days=days_ago),
-                       public_latitude=Decimal(latitude), public_longitude=Decimal(longitude), **kw)
+    return make_report(
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+        observed_on=today - datetime.timedelta(days=days_ago),
+        public_latitude=Decimal(latitude),
+        public_longitude=Decimal(longitude),
+        **kw,
+    )
 
 
 def titles(found) -> list[str]:
@@ -49,8 +54,13 @@ def test_other_kinds_old_reports_far_ones_and_unpublished_ones_are_not_offered()
     # In the bounding box's corner but more than 5 km away: the distance decides, not the box.
     published(title="Air, box corner", latitude="51.764", longitude="75.39")
     for status in (Status.SUBMITTED, Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN):
-        make_report(status=status, title=f"Unpublished {status}", public_latitude=Decimal("51.72"),
-                    public_longitude=Decimal("75.32"), observed_on=TODAY)
+        make_report(
+            status=status,
+            title=f"Unpublished {status}",
+            public_latitude=Decimal("51.72"),
+            public_longitude=Decimal("75.32"),
+            observed_on=TODAY,
+        )
 
     assert titles(nearby.near_point(*PIN, category="air", today=TODAY)) == ["Same kind, near"]
 
@@ -65,7 +75,12 @@ def test_at_most_five_are_offered_newest_first():
         published(title=f"{days} days ago", days_ago=days)
 
     assert titles(nearby.near_point(*PIN, category="air", today=TODAY)) == [
-        "1 days ago", "2 days ago", "3 days ago", "4 days ago", "5 days ago"]
+        "1 days ago",
+        "2 days ago",
+        "3 days ago",
+        "4 days ago",
+        "5 days ago",
+    ]
 
 
 def test_without_a_pin_the_reports_about_the_chosen_project_are_offered():
@@ -82,8 +97,13 @@ def test_without_a_pin_the_reports_about_the_chosen_project_are_offered():
 def test_the_nearby_endpoint_returns_the_list_as_a_fragment_with_links(client):
     report = published(title="Coal dust on the roofs", today=timezone.localdate())
     report.refresh_from_db()
-    make_report(status=Status.IN_REVIEW, title="Not yet public", public_latitude=Decimal("51.72"),
-                public_longitude=Decimal("75.32"), observed_on=timezone.localdate())
+    make_report(
+        status=Status.IN_REVIEW,
+        title="Not yet public",
+        public_latitude=Decimal("51.72"),
+        public_longitude=Decimal("75.32"),
+        observed_on=timezone.localdate(),
+    )
 
     response = client.get(reverse("impacts:report_nearby"), {"lat": "51.72", "lon": "75.32", "category": "air"})
 
@@ -100,11 +120,18 @@ def test_nothing_nearby_is_an_empty_answer(client):
     assert answer == {"count": 0, "html": ""}
 
 
-@pytest.mark.parametrize("query", [
-    {}, {"category": "air"}, {"lat": "51.72"}, {"lat": "x", "lon": "75"},
-    {"lat": "51.72", "lon": "75.32", "category": "lava"},
-    {"project": "shieli-cement"}, {"project": "1; DROP"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"category": "air"},
+        {"lat": "51.72"},
+        {"lat": "x", "lon": "75"},
+        {"lat": "51.72", "lon": "75.32", "category": "lava"},
+        {"project": "shieli-cement"},
+        {"project": "1; DROP"},
+    ],
+)
 def test_the_nearby_endpoint_answers_bad_input_with_a_message(client, query):
     response = client.get(reverse("impacts:report_nearby"), query)
 

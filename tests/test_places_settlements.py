@@ -76,8 +76,16 @@ def test_the_bundled_extract_holds_kazakhstan_only_with_its_attribution():
     ],
 )
 def test_russian_and_kazakh_names_are_picked_by_their_letters(latin, names, russian, kazakh):
-    place = {"geonameid": 1, "name": latin, "latitude": 50.0, "longitude": 70.0, "population": 500,
-             "admin1code": "11", "alternatenames": names, "countrycode": "KZ"}
+    place = {
+        "geonameid": 1,
+        "name": latin,
+        "latitude": 50.0,
+        "longitude": 70.0,
+        "population": 500,
+        "admin1code": "11",
+        "alternatenames": names,
+        "countrycode": "KZ",
+    }
     row = build_settlements.settlement_row(place)
     assert (row[2], row[3]) == (russian, kazakh)
     place_row = settlements.Settlement(*row)
@@ -86,11 +94,26 @@ def test_russian_and_kazakh_names_are_picked_by_their_letters(latin, names, russ
 
 def test_the_command_rebuilds_the_extract_from_cities500(tmp_path):
     places = {
-        "1": {"geonameid": 1, "name": "Ekibastuz", "latitude": 51.723714, "longitude": 75.322866,
-              "countrycode": "KZ", "population": 121470, "admin1code": "11",
-              "alternatenames": ["Экибастуз", "Екібастұз"]},
-        "2": {"geonameid": 2, "name": "Omsk", "latitude": 54.99, "longitude": 73.37, "countrycode": "RU",
-              "population": 1_100_000, "admin1code": "54", "alternatenames": ["Омск"]},
+        "1": {
+            "geonameid": 1,
+            "name": "Ekibastuz",
+            "latitude": 51.723714,
+            "longitude": 75.322866,
+            "countrycode": "KZ",
+            "population": 121470,
+            "admin1code": "11",
+            "alternatenames": ["Экибастуз", "Екібастұз"],
+        },
+        "2": {
+            "geonameid": 2,
+            "name": "Omsk",
+            "latitude": 54.99,
+            "longitude": 73.37,
+            "countrycode": "RU",
+            "population": 1_100_000,
+            "admin1code": "54",
+            "alternatenames": ["Омск"],
+        },
     }
     source, output = tmp_path / "cities500.json", tmp_path / "settlements.json"
     source.write_text(json.dumps(places), encoding="utf-8")
@@ -123,10 +146,20 @@ def test_the_place_endpoint_says_when_no_settlement_is_near(client):
     assert answer["settlement"] is None and answer["message"]
 
 
-@pytest.mark.parametrize("query", [
-    {}, {"lat": "51.72"}, {"lon": "75.32"}, {"lat": "abc", "lon": "75"}, {"lat": "NaN", "lon": "75"},
-    {"lat": "1e400", "lon": "75"}, {"lat": "91", "lon": "75"}, {"lat": "51", "lon": "-181"}, {"lat": "", "lon": " "},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"lat": "51.72"},
+        {"lon": "75.32"},
+        {"lat": "abc", "lon": "75"},
+        {"lat": "NaN", "lon": "75"},
+        {"lat": "1e400", "lon": "75"},
+        {"lat": "91", "lon": "75"},
+        {"lat": "51", "lon": "-181"},
+        {"lat": "", "lon": " "},
+    ],
+)
 def test_the_place_endpoint_answers_bad_input_with_a_message(client, query):
     response = client.get(reverse("impacts:report_place"), query)
 

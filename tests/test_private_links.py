@@ -38,8 +38,12 @@ def issue(kind, lifetime=datetime.timedelta(days=1)):
         company = Company.objects.create(name="Operator LLP", contact_email="press@operator.example")
         moderator = get_user_model().objects.create_user("mod")
         return CompanyInvitation.objects.issue(
-            lifetime=lifetime, report=report, company=company, email=company.contact_email,
-            deadline=timezone.now() + datetime.timedelta(days=14), invited_by=moderator,
+            lifetime=lifetime,
+            report=report,
+            company=company,
+            email=company.contact_email,
+            deadline=timezone.now() + datetime.timedelta(days=14),
+            invited_by=moderator,
         )
     subscription = Subscription.objects.create(email="resident@example.org", region="pavlodar")
     return SubscriptionLink.objects.issue(lifetime=lifetime, subscription=subscription, purpose="confirm")

@@ -32,12 +32,16 @@ def project():
 
 def test_counts_equal_the_live_join_and_follow_publish_and_withdraw(project, moderator, senior_moderator):
     assert project_counts.project_counts(project.pk) == {
-        "total": 3, "categories": [("air", 2), ("water", 2), ("noise", 1)]}
+        "total": 3,
+        "categories": [("air", 2), ("water", 2), ("noise", 1)],
+    }
 
     report = make_report(project=project, status="in_review", categories=["waste", "air"])
     workflow.apply(report, "publish", by=moderator)
     assert project_counts.project_counts(project.pk) == {
-        "total": 4, "categories": [("air", 3), ("water", 2), ("noise", 1), ("waste", 1)]}
+        "total": 4,
+        "categories": [("air", 3), ("water", 2), ("noise", 1), ("waste", 1)],
+    }
 
     workflow.apply(report, "withdraw", by=senior_moderator, message="Asked by the reporter")
     assert project_counts.project_counts(project.pk)["total"] == 3
@@ -51,8 +55,9 @@ def test_the_project_page_shows_the_counts_and_reads_them_once_per_change(client
     assert "Noise and vibration: 1" in text and "Waste:" not in text
 
     def counting_queries(queries):
-        return [q for q in queries.captured_queries if "reportcategory" in q["sql"].lower()
-                and "count(" in q["sql"].lower()]
+        return [
+            q for q in queries.captured_queries if "reportcategory" in q["sql"].lower() and "count(" in q["sql"].lower()
+        ]
 
     with CaptureQueriesContext(connection) as queries:
         client.get(project.get_absolute_url(), {"kind": "news"})  # another address, same site version
@@ -66,8 +71,9 @@ def test_the_project_page_shows_the_counts_and_reads_them_once_per_change(client
 
 
 @pytest.mark.parametrize("extra", [0, 30])
-def test_the_project_page_costs_the_same_queries_with_more_reports(client, project, extra,
-                                                                     django_assert_max_num_queries):
+def test_the_project_page_costs_the_same_queries_with_more_reports(
+    client, project, extra, django_assert_max_num_queries
+):
     for _ in range(extra):
         published(project=project, categories=["air", "noise"])
     with django_assert_max_num_queries(25):

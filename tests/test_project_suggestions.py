@@ -100,8 +100,10 @@ def test_an_accepted_correction_adds_its_source_and_credits_the_suggester_who_as
 def test_a_declined_suggestion_stays_private(client, plant, editor):
     client.post(URL, suggestion_data(plant))
     client.force_login(editor)
-    client.post(reverse("admin:projects_suggestion_changelist"),
-                {"action": "decline", "_selected_action": [Suggestion.objects.get().pk]})
+    client.post(
+        reverse("admin:projects_suggestion_changelist"),
+        {"action": "decline", "_selected_action": [Suggestion.objects.get().pk]},
+    )
     client.logout()
 
     assert Suggestion.objects.get().state == "declined"
@@ -348,8 +350,16 @@ def test_a_kept_document_is_not_honoured_for_another_form_and_can_be_removed(cli
     assert client.post(URL, another_form).status_code == 302
     assert not Suggestion.objects.get().document
 
-    removed = client.post(URL, suggestion_data(plant, kept_document=reference, remove_kept_document="1",
-                                               source_url="", **{abuse.TIMESTAMP_FIELD: retry_token(page)}))
+    removed = client.post(
+        URL,
+        suggestion_data(
+            plant,
+            kept_document=reference,
+            remove_kept_document="1",
+            source_url="",
+            **{abuse.TIMESTAMP_FIELD: retry_token(page)},
+        ),
+    )
     assert "Already attached" not in removed.content.decode()
     assert files_under(settings.SEALED_ROOT / "pending") == []
 
@@ -388,8 +398,9 @@ def test_nothing_of_the_document_is_public_even_once_accepted(client, plant, edi
     client.post(URL, with_document(suggestion_data(plant), evidence_files.pdf_bytes()))
     suggestion = Suggestion.objects.get()
     client.force_login(editor)
-    client.post(reverse("admin:projects_suggestion_changelist"),
-                {"action": "accept", "_selected_action": [suggestion.pk]})
+    client.post(
+        reverse("admin:projects_suggestion_changelist"), {"action": "accept", "_selected_action": [suggestion.pk]}
+    )
     client.logout()
 
     suggestion.refresh_from_db()

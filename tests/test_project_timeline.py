@@ -24,11 +24,23 @@ def page_text(client, project, **query) -> str:
 def plant():
     project = make_project(name_en="Cement plant")
     source = add_source(project, "https://example.org/hearing", title="Hearing on the plant's OVOS")
-    ProjectEvent.objects.create(project=project, kind="public_hearing", date=datetime.date(2017, 3, 14),
-                                summary="Public hearing on the OVOS.", place="Shieli district akimat",
-                                minutes_url="https://example.org/minutes.pdf", source=source)
-    ProjectEvent.objects.create(project=project, kind="court_case", date=datetime.date(2021, 1, 1),
-                                date_precision="year", summary="Villagers sued the plant.", source=source)
+    ProjectEvent.objects.create(
+        project=project,
+        kind="public_hearing",
+        date=datetime.date(2017, 3, 14),
+        summary="Public hearing on the OVOS.",
+        place="Shieli district akimat",
+        minutes_url="https://example.org/minutes.pdf",
+        source=source,
+    )
+    ProjectEvent.objects.create(
+        project=project,
+        kind="court_case",
+        date=datetime.date(2021, 1, 1),
+        date_precision="year",
+        summary="Villagers sued the plant.",
+        source=source,
+    )
     return project
 
 
@@ -38,8 +50,8 @@ def test_imported_events_are_on_the_timeline_in_date_order_with_their_source(cli
 
     text = page_text(client, project)
 
-    started = text.index("April 2017</time> · <span class=\"badge text-bg-light border\">Construction started</span>")
-    finished = text.index("October 2019</time> · <span class=\"badge text-bg-light border\">Commissioned</span>")
+    started = text.index('April 2017</time> · <span class="badge text-bg-light border">Construction started</span>')
+    finished = text.index('October 2019</time> · <span class="badge text-bg-light border">Commissioned</span>')
     assert started < finished
     assert "Completion ceremony, after trial production from May 2019 (CGGC, October 2021).</span><sup>" in text
     assert ProjectEvent.objects.count() == 20
@@ -57,15 +69,20 @@ def test_a_hearing_shows_its_date_place_minutes_and_source(client, plant):
     text = page_text(client, plant)
 
     assert "March 14, 2017" in text and "Public hearing" in text
-    assert "Place: <span lang=\"en\">Shieli district akimat</span>" in text
+    assert 'Place: <span lang="en">Shieli district akimat</span>' in text
     assert '<a href="https://example.org/minutes.pdf" rel="noopener noreferrer">Minutes or decision</a>' in text
-    assert "Public hearing on the OVOS.</span><sup><a href=\"#source-1\"" in text
+    assert 'Public hearing on the OVOS.</span><sup><a href="#source-1"' in text
     assert '<time datetime="2021-01-01">2021</time>' in text  # a year, not a made-up 1 January
 
 
 def test_a_published_report_is_on_the_timeline_and_an_unpublished_one_is_not(client, plant):
-    shown = make_report(project=plant, title="Dust at night", status="published", published_at=timezone.now(),
-                        observed_on=datetime.date(2019, 5, 2))
+    shown = make_report(
+        project=plant,
+        title="Dust at night",
+        status="published",
+        published_at=timezone.now(),
+        observed_on=datetime.date(2019, 5, 2),
+    )
     make_report(project=plant, title="Secret draft", status="in_review", observed_on=datetime.date(2019, 6, 2))
 
     text = page_text(client, plant)
@@ -94,8 +111,13 @@ def test_an_unknown_kind_shows_the_whole_timeline(client, plant, value):
 
 def test_the_timeline_downloads_as_a_csv_that_spreadsheets_cannot_run(client, plant):
     source = plant.sources.get()
-    ProjectEvent.objects.create(project=plant, kind="complaint", date=datetime.date(2022, 1, 1),
-                                summary='=HYPERLINK("https://evil.example","click")', source=source)
+    ProjectEvent.objects.create(
+        project=plant,
+        kind="complaint",
+        date=datetime.date(2022, 1, 1),
+        summary='=HYPERLINK("https://evil.example","click")',
+        source=source,
+    )
 
     url = reverse("projects:project_timeline_csv", args=[plant.slug])
     everything = b"".join(client.get(url).streaming_content).decode()
@@ -116,16 +138,21 @@ def test_editor_adds_a_hearing_with_its_source_in_the_admin_and_it_is_kept_by_th
     url = reverse("admin:projects_project_change", args=[project.pk])
     data = admin_form_data(client.get(url))
     n = int(data["events-TOTAL_FORMS"])
-    hearing = {f"events-{n}-kind": "public_hearing", f"events-{n}-date": "2016-11-20",
-               f"events-{n}-date_precision": "day", f"events-{n}-summary": "Public hearing on the plant's OVOS.",
-               f"events-{n}-place": "Kodamanov village"}
+    hearing = {
+        f"events-{n}-kind": "public_hearing",
+        f"events-{n}-date": "2016-11-20",
+        f"events-{n}-date_precision": "day",
+        f"events-{n}-summary": "Public hearing on the plant's OVOS.",
+        f"events-{n}-place": "Kodamanov village",
+    }
 
     refused = client.post(url, {**data, "events-TOTAL_FORMS": str(n + 1), **hearing})
     assert "Choose the source of this fact" in refused.content.decode()
     assert not ProjectEvent.objects.filter(kind="public_hearing").exists()
 
-    saved = client.post(url, {**data, "events-TOTAL_FORMS": str(n + 1), **hearing,
-                              f"events-{n}-source": str(source.pk)})
+    saved = client.post(
+        url, {**data, "events-TOTAL_FORMS": str(n + 1), **hearing, f"events-{n}-source": str(source.pk)}
+    )
     assert saved.status_code == 302
     import_catalogue()
 

@@ -82,12 +82,21 @@ def test_a_settlement_choice_without_a_settlement_near_falls_back_to_rounding_an
 
 
 def admin_post(client, report, *, omit: tuple = (), **edits):
-    data = {"public_title": report.public_title, "public_description": report.public_description,
-            "public_site_name": report.public_site_name, "public_settlement": report.public_settlement,
-            "public_note": "", "internal_notes": "", "assigned_to": "",
-            "public_location_kind": report.public_location_kind,
-            "public_latitude": report.public_latitude or "", "public_longitude": report.public_longitude or "",
-            "seen_version": report.version, **inline_management_data(), **edits}
+    data = {
+        "public_title": report.public_title,
+        "public_description": report.public_description,
+        "public_site_name": report.public_site_name,
+        "public_settlement": report.public_settlement,
+        "public_note": "",
+        "internal_notes": "",
+        "assigned_to": "",
+        "public_location_kind": report.public_location_kind,
+        "public_latitude": report.public_latitude or "",
+        "public_longitude": report.public_longitude or "",
+        "seen_version": report.version,
+        **inline_management_data(),
+        **edits,
+    }
     for name in omit:
         del data[name]
     response = client.post(reverse("admin:impacts_impactreport_change", args=[report.pk]), data)
@@ -95,11 +104,14 @@ def admin_post(client, report, *, omit: tuple = (), **edits):
     return ImpactReport.objects.get(pk=report.pk)
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    (PublicLocationKind.COARSE, (Decimal("49.15"), Decimal("57.13"))),
-    (PublicLocationKind.SETTLEMENT, TEMIR_CENTRE),
-    (PublicLocationKind.NONE, (None, None)),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (PublicLocationKind.COARSE, (Decimal("49.15"), Decimal("57.13"))),
+        (PublicLocationKind.SETTLEMENT, TEMIR_CENTRE),
+        (PublicLocationKind.NONE, (None, None)),
+    ],
+)
 def test_the_moderator_chooses_the_public_point_and_never_sees_the_exact_one(client, moderator, kind, expected):
     report = report_at(IN_TEMIR, status=Status.IN_REVIEW)
     client.force_login(moderator)

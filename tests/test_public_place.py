@@ -159,8 +159,17 @@ def test_searching_for_the_moderators_words_finds_the_reports(client, redacted_r
 @pytest.mark.parametrize("attribution", ["name", "organisation"])
 def test_a_named_reporter_is_published_only_as_the_moderator_left_the_name(client, project, attribution):
     """The reporter asked to be shown; the moderator shortened what they typed: only that is public."""
-    report = make_report(**{**TYPED, **PUBLIC, "project": project, "site_name": "", "status": "published",
-                            "published_at": timezone.now(), "attribution": attribution})
+    report = make_report(
+        **{
+            **TYPED,
+            **PUBLIC,
+            "project": project,
+            "site_name": "",
+            "status": "published",
+            "published_at": timezone.now(),
+            "attribution": attribution,
+        }
+    )
     typed = TYPED["reporter_name"] if attribution == "name" else TYPED["organisation"]
     assert report.public_reporter_name == typed  # what they chose starts as the public copy
     report.public_reporter_name = "Resident of Shieli"
@@ -171,15 +180,25 @@ def test_a_named_reporter_is_published_only_as_the_moderator_left_the_name(clien
         client.get(reverse("impacts:report_export_csv")),
         client.get("/api/reports/" + report.reference + "/"),
     ]
-    text = "".join(b"".join(page.streaming_content).decode() if page.streaming else page.content.decode()
-                   for page in pages)
+    text = "".join(
+        b"".join(page.streaming_content).decode() if page.streaming else page.content.decode() for page in pages
+    )
     assert "Resident of Shieli" in text
     assert "Zqnamemarker" not in text and "Zqorgmarker" not in text
 
 
 def test_a_hidden_name_leaves_nothing_public(client, project):
-    report = make_report(**{**TYPED, **PUBLIC, "project": project, "site_name": "", "status": "published",
-                            "published_at": timezone.now(), "attribution": "name"})
+    report = make_report(
+        **{
+            **TYPED,
+            **PUBLIC,
+            "project": project,
+            "site_name": "",
+            "status": "published",
+            "published_at": timezone.now(),
+            "attribution": "name",
+        }
+    )
     request = report.requests.create(kind="hide_name")
     request.hide_name(by=None)
     report.refresh_from_db()

@@ -43,8 +43,15 @@ def published(**kw) -> ImpactReport:
 
 
 def photo(report: ImpactReport, visibility: str = "approved", **kw) -> Evidence:
-    fields = {"kind": "photo", "sealed_file": "sealed/x.jpg", "sha256": f"{report.pk:064d}",
-              "content_type": "image/jpeg", "size": 10, "visibility": visibility, **kw}
+    fields = {
+        "kind": "photo",
+        "sealed_file": "sealed/x.jpg",
+        "sha256": f"{report.pk:064d}",
+        "content_type": "image/jpeg",
+        "size": 10,
+        "visibility": visibility,
+        **kw,
+    }
     return Evidence.objects.create(report=report, **fields)
 
 
@@ -75,11 +82,16 @@ def make_private_mix(project, *, unpublished_extra: dict | None = None, **extra)
         public_longitude=Decimal("68.54"),
         **private,
     )
-    photo(report, visibility="hidden", caption="HIDDEN-EVIDENCE-caption",
-          hidden_reason="HIDDEN-EVIDENCE-reason")
+    photo(report, visibility="hidden", caption="HIDDEN-EVIDENCE-caption", hidden_reason="HIDDEN-EVIDENCE-reason")
     for status in UNPUBLISHED_STATUSES:
-        make_report(status=status, public_title=f"UNPUBLISHED-{status}", public_latitude=Decimal("44.00"),
-                    public_longitude=Decimal("70.00"), **private, **(unpublished_extra or {}))
+        make_report(
+            status=status,
+            public_title=f"UNPUBLISHED-{status}",
+            public_latitude=Decimal("44.00"),
+            public_longitude=Decimal("70.00"),
+            **private,
+            **(unpublished_extra or {}),
+        )
     return report
 
 
@@ -146,17 +158,39 @@ def test_the_reporter_is_shown_only_as_they_chose(client, private_mix):
 @pytest.fixture
 def three_reports(project):
     """A: at the cement plant; B: an unlisted site; C: at a metallurgy plant."""
-    steel = make_site_project(name_en="Pavlodar steel", slug="pavlodar-steel", sector="metallurgy",
-                              region="pavlodar")
-    a = published(project=project, region="kyzylorda", public_title="Report A", categories=["air", "health"],
-                  severity=4, reporter_type="worker", observed_on=datetime.date(2026, 1, 10), ongoing=True)
+    steel = make_site_project(name_en="Pavlodar steel", slug="pavlodar-steel", sector="metallurgy", region="pavlodar")
+    a = published(
+        project=project,
+        region="kyzylorda",
+        public_title="Report A",
+        categories=["air", "health"],
+        severity=4,
+        reporter_type="worker",
+        observed_on=datetime.date(2026, 1, 10),
+        ongoing=True,
+    )
     photo(a)
-    b = published(site_name="Unlisted quarry", region="akmola", public_title="Report B", categories=["water"],
-                  primary_category="water", severity=1, reporter_type="resident",
-                  observed_on=datetime.date(2026, 6, 1), public_description="Fish died in the river.")
-    c = published(project=steel, region="pavlodar", public_title="Report C", categories=["noise"],
-                  primary_category="noise", severity=2, reporter_type="ngo",
-                  observed_on=datetime.date(2025, 3, 1))
+    b = published(
+        site_name="Unlisted quarry",
+        region="akmola",
+        public_title="Report B",
+        categories=["water"],
+        primary_category="water",
+        severity=1,
+        reporter_type="resident",
+        observed_on=datetime.date(2026, 6, 1),
+        public_description="Fish died in the river.",
+    )
+    c = published(
+        project=steel,
+        region="pavlodar",
+        public_title="Report C",
+        categories=["noise"],
+        primary_category="noise",
+        severity=2,
+        reporter_type="ngo",
+        observed_on=datetime.date(2025, 3, 1),
+    )
     photo(c, visibility="hidden", hidden_reason="shows a face")
     return {"A": a, "B": b, "C": c, "steel": steel}
 
@@ -238,7 +272,7 @@ def test_no_results_say_so_and_offer_to_clear_the_filters(client, three_reports)
         {"ordering": "sideways"},
         {"has_photos": "maybe"},
         {"category": "lava"},
-        {"q": "\"unbalanced & | ! ( quotes"},
+        {"q": '"unbalanced & | ! ( quotes'},
     ],
 )
 def test_bad_input_never_breaks_the_pages(client, three_reports, query):
@@ -266,15 +300,13 @@ def test_pages_hold_twenty_reports_and_page_links_keep_the_filters(client):
 
 def test_export_links_carry_the_current_filters(client, three_reports):
     text = body(client.get(reverse("impacts:report_list"), {"severity": "4", "page": "1"}))
-    assert f"{reverse('impacts:report_export_csv')}?severity=4\"" in text
-    assert f"{reverse('impacts:report_export_geojson')}?severity=4\"" in text
-    assert f"{reverse('impacts:map')}?severity=4\"" in text
+    assert f'{reverse("impacts:report_export_csv")}?severity=4"' in text
+    assert f'{reverse("impacts:report_export_geojson")}?severity=4"' in text
+    assert f'{reverse("impacts:map")}?severity=4"' in text
 
 
 @pytest.mark.parametrize("rows", [5, 60])
-def test_list_queries_do_not_grow_with_the_number_of_reports(
-    client, project, rows, django_assert_max_num_queries
-):
+def test_list_queries_do_not_grow_with_the_number_of_reports(client, project, rows, django_assert_max_num_queries):
     for number in range(rows):
         report = published(project=project, public_title=f"Dust {number}", categories=["air", "noise"])
         photo(report)

@@ -19,8 +19,10 @@ from tests.test_admin_lookups import LOOKUPS, probe_leak
 pytestmark = pytest.mark.django_db
 
 SUGGESTER_PRIVATE = ["email", "name", "submission_key"]
-SECRETS = {"a": {"email": "aigerim.s@mail.kz", "name": "Aigerim Sultanova"},
-           "b": {"email": "nurlan.b@inbox.kz", "name": "Nurlan Bekov"}}
+SECRETS = {
+    "a": {"email": "aigerim.s@mail.kz", "name": "Aigerim Sultanova"},
+    "b": {"email": "nurlan.b@inbox.kz", "name": "Nurlan Bekov"},
+}
 
 
 def paths_to_suggester(model, depth: int = 3, seen=()) -> list[str]:
@@ -44,8 +46,14 @@ REACHING = [(model._meta.label, model_admin) for model, model_admin in REGISTRY 
 def two_suggesters():
     project = make_project(name_en="Cement plant", slug="cement-plant")
     for key, values in SECRETS.items():
-        Suggestion.objects.create(kind="correction", project=project, details="Same public claim",
-                                  source_url="https://example.org/same", submission_key=f"key-{key}", **values)
+        Suggestion.objects.create(
+            kind="correction",
+            project=project,
+            details="Same public claim",
+            source_url="https://example.org/same",
+            submission_key=f"key-{key}",
+            **values,
+        )
     return project
 
 
@@ -60,19 +68,28 @@ def test_no_list_accepts_a_lookup_on_the_suggesters_details(request, role, label
     probe = RequestFactory().get("/")
     probe.user = user
     paths = paths_to_suggester(model_admin.model)
-    accepted = [f"{path}__{lookup}" for path in paths for lookup in LOOKUPS
-                if model_admin.lookup_allowed(f"{path}__{lookup}", "x", probe)]
+    accepted = [
+        f"{path}__{lookup}"
+        for path in paths
+        for lookup in LOOKUPS
+        if model_admin.lookup_allowed(f"{path}__{lookup}", "x", probe)
+    ]
     accepted += [path for path in paths if model_admin.lookup_allowed(path, "x", probe)]
     assert accepted == []
 
 
 @pytest.mark.parametrize("role", ["editor", "moderator"])
-@pytest.mark.parametrize(("list_name", "prefix"), [("admin:projects_suggestion_changelist", ""),
-                                                   ("admin:projects_project_changelist", "suggestions__"),
-                                                   ("admin:projects_company_changelist",
-                                                    "parties__project__suggestions__")])
-def test_the_answer_through_the_address_is_the_same_whoever_suggested(request, client, two_suggesters, role,
-                                                                      list_name, prefix):
+@pytest.mark.parametrize(
+    ("list_name", "prefix"),
+    [
+        ("admin:projects_suggestion_changelist", ""),
+        ("admin:projects_project_changelist", "suggestions__"),
+        ("admin:projects_company_changelist", "parties__project__suggestions__"),
+    ],
+)
+def test_the_answer_through_the_address_is_the_same_whoever_suggested(
+    request, client, two_suggesters, role, list_name, prefix
+):
     client.force_login(request.getfixturevalue(role))
     url = reverse(list_name)
     leaks = []

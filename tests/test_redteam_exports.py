@@ -40,8 +40,9 @@ def runs_as_formula(cell: str) -> bool:
 def test_the_timeline_csv_never_hands_a_spreadsheet_a_formula(client, formula):
     project = make_project(name_en="Cement plant", slug="cement-plant")
     source = add_source(project, title=formula, publisher=formula)
-    project.events.create(kind="public_hearing", date=datetime.date(2026, 5, 1), summary=formula, place=formula,
-                          source=source)
+    project.events.create(
+        kind="public_hearing", date=datetime.date(2026, 5, 1), summary=formula, place=formula, source=source
+    )
     make_report(project=project, status="published", published_at=timezone.now(), public_title=formula)
 
     for kind in ("", "public_hearing", "site_report"):
@@ -61,16 +62,25 @@ def test_a_project_name_typed_by_an_editor_is_exported_as_text(client, formula):
 
 
 def test_markup_in_a_project_name_reaches_feed_readers_as_text(client):
-    project = make_project(name_en='Plant <img src="https://evil.example/x.png"> <a href="https://evil.example">x</a>',
-                           slug="odd-plant")
-    make_report(project=project, status="published", published_at=timezone.now(),
-                public_title="<b>Dust</b>", public_description="<script>alert(1)</script> every night")
+    project = make_project(
+        name_en='Plant <img src="https://evil.example/x.png"> <a href="https://evil.example">x</a>', slug="odd-plant"
+    )
+    make_report(
+        project=project,
+        status="published",
+        published_at=timezone.now(),
+        public_title="<b>Dust</b>",
+        public_description="<script>alert(1)</script> every night",
+    )
 
     response = client.get(reverse("impacts:project_feed", args=[project.slug]))
 
     feed = ET.fromstring(response.content)  # noqa: S314 (the site's own feed)
-    constructs = [element for element in feed.iter()
-                  if element.tag.removeprefix(ATOM) in {"title", "subtitle", "rights", "summary", "content"}]
+    constructs = [
+        element
+        for element in feed.iter()
+        if element.tag.removeprefix(ATOM) in {"title", "subtitle", "rights", "summary", "content"}
+    ]
     assert constructs and all(element.get("type") == "text" for element in constructs)
     text = response.content.decode()
     assert "<img" not in text and "&lt;img" not in text and "<script" not in text and "&lt;script" not in text
@@ -78,7 +88,8 @@ def test_markup_in_a_project_name_reaches_feed_readers_as_text(client):
 
 def test_the_timeline_csv_file_name_comes_from_the_site_not_the_address(client):
     project = make_project(name_en="Cement plant", slug="cement-plant")
-    response = client.get(reverse("projects:project_timeline_csv", args=[project.slug]),
-                          {"kind": 'x"; filename="evil.exe'})
+    response = client.get(
+        reverse("projects:project_timeline_csv", args=[project.slug]), {"kind": 'x"; filename="evil.exe'}
+    )
 
     assert response["Content-Disposition"] == 'attachment; filename="cement-plant-timeline.csv"'

@@ -18,8 +18,13 @@ SOURCE = "https://akimat.example.kz/news/2026-03-plant"
 @pytest.mark.usefixtures("redis_down")
 @pytest.mark.parametrize("kind", ["new_project", "correction"])
 def test_a_suggestion_sent_while_redis_is_down_comes_back_with_the_typed_claim_and_source(client, kind):
-    data = suggestion_data(None, details=CLAIM, source_url=SOURCE, source_title="Akimat news",
-                           project_name="Second cement line" if kind == "new_project" else "")
+    data = suggestion_data(
+        None,
+        details=CLAIM,
+        source_url=SOURCE,
+        source_title="Akimat news",
+        project_name="Second cement line" if kind == "new_project" else "",
+    )
 
     response = client.post(URL, data)
 

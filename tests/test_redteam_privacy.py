@@ -27,8 +27,9 @@ SUGGESTION_MARKERS = ["Zqsuggestername", "zqsuggestermail", "Zqpendingdetails", 
 def walked_site():
     project = make_site_project()
     source = add_source(project)
-    project.events.create(kind="public_hearing", date=datetime.date(2026, 5, 1), summary="Public hearing held",
-                          source=source)
+    project.events.create(
+        kind="public_hearing", date=datetime.date(2026, 5, 1), summary="Public hearing held", source=source
+    )
     common = {**TYPED, **PUBLIC, "status": "published", "published_at": timezone.now(), "region": "kyzylorda",
               "attribution": "anonymous"}  # fmt: skip
     make_report(**common)

@@ -44,10 +44,23 @@ def raw_get(path: str, query: str = "", **headers) -> tuple[int, dict[str, str]]
 
 
 HOSTILE_PATHS = [
-    "//evil.example/", "//evil.example", "///evil.example/", "//evil.example/reports/", "/\\evil.example/",
-    "/\\/evil.example/", "//\\evil.example/", "/%2F%2Fevil.example/", "/%2Fevil.example", "/%5C%5Cevil.example",
-    "//%2F/evil.example", "/\t/evil.example", "/.evil.example/", "/%E2%80%8B//evil.example", "//reports/",
-    "/reports/..//evil.example", "/en//evil.example",
+    "//evil.example/",
+    "//evil.example",
+    "///evil.example/",
+    "//evil.example/reports/",
+    "/\\evil.example/",
+    "/\\/evil.example/",
+    "//\\evil.example/",
+    "/%2F%2Fevil.example/",
+    "/%2Fevil.example",
+    "/%5C%5Cevil.example",
+    "//%2F/evil.example",
+    "/\t/evil.example",
+    "/.evil.example/",
+    "/%E2%80%8B//evil.example",
+    "//reports/",
+    "/reports/..//evil.example",
+    "/en//evil.example",
 ]
 
 
@@ -61,8 +74,9 @@ def test_no_unprefixed_address_redirects_to_another_site(path):
         assert "evil.example" not in location.split("/")[1], location
 
 
-@pytest.mark.parametrize("path", ["/reports/\r\nSet-Cookie: owned=1", "/reports/%0d%0aSet-Cookie:owned=1",
-                                  "/report/\nX-Injected: 1"])
+@pytest.mark.parametrize(
+    "path", ["/reports/\r\nSet-Cookie: owned=1", "/reports/%0d%0aSet-Cookie:owned=1", "/report/\nX-Injected: 1"]
+)
 def test_a_line_break_in_the_address_never_becomes_a_header(path):
     status, headers = raw_get(path)
 
@@ -71,11 +85,15 @@ def test_a_line_break_in_the_address_never_becomes_a_header(path):
     assert all("\r" not in value and "\n" not in value for value in headers.values())
 
 
-@pytest.mark.parametrize("next_url", ["//evil.example/", "https://evil.example/", "/\\evil.example",
-                                      "\\\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "next_url",
+    ["//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example", "javascript:alert(1)"],
+)
 def test_the_language_switch_never_sends_the_visitor_to_another_site(client, next_url):
-    for response in (client.post("/i18n/setlang/", {"language": "ru", "next": next_url}),
-                     client.get("/i18n/setlang/", {"next": next_url})):
+    for response in (
+        client.post("/i18n/setlang/", {"language": "ru", "next": next_url}),
+        client.get("/i18n/setlang/", {"next": next_url}),
+    ):
         location = response.get("Location", "")
         assert "evil.example" not in location and not location.startswith(("//", "javascript:"))
 
@@ -95,8 +113,9 @@ def test_a_report_form_served_before_the_prefix_still_arrives_when_sent(client):
 
     assert response.status_code == 307
     assert response["Location"] == reverse("impacts:report_create")
-    followed = client.post("/report/", form_data(timestamp=served_a_minute_ago(), title="Sent from an old tab"),
-                           follow=True)
+    followed = client.post(
+        "/report/", form_data(timestamp=served_a_minute_ago(), title="Sent from an old tab"), follow=True
+    )
     assert followed.redirect_chain[-1][0] == reverse("impacts:report_sent")
     assert ImpactReport.objects.filter(title="Sent from an old tab").exists()
 
@@ -113,9 +132,18 @@ def test_an_old_link_still_redirects_with_a_plain_302_for_reading(client):
     assert (response.status_code, response["Location"]) == (302, "/en/reports/")
 
 
-@pytest.mark.parametrize("path", ["/favicon.ico/../kzcn/settings.py", "/static/../kzcn/settings.py",
-                                  "/static/%2e%2e/kzcn/settings.py", "/static/..%2F..%2Fetc/passwd",
-                                  "/static//etc/passwd", "/static/\\..\\..\\etc\\passwd", "/favicon.ico%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/favicon.ico/../kzcn/settings.py",
+        "/static/../kzcn/settings.py",
+        "/static/%2e%2e/kzcn/settings.py",
+        "/static/..%2F..%2Fetc/passwd",
+        "/static//etc/passwd",
+        "/static/\\..\\..\\etc\\passwd",
+        "/favicon.ico%00",
+    ],
+)
 def test_static_paths_and_the_favicon_never_serve_files_outside_static(path):
     status, headers = raw_get(path)
 
@@ -128,10 +156,20 @@ def test_the_favicon_redirects_to_the_sites_own_icon():
     assert status == 302 and headers["Location"].startswith("/static/")
 
 
-@pytest.mark.parametrize("cookie", ["django_language=\x01ru", "django_language=ru\x00", "kzcn_form_client=\x00abc",
-                                    "csrftoken=\x7fabc", "sessionid=\x1b[31m", "django_language=../../etc"])
-@pytest.mark.parametrize("path", ["/", "/report/", "/en/report/", "/en/projects/suggest/", "/en/track/lost/",
-                                  "/projects/suggest/"])
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "django_language=\x01ru",
+        "django_language=ru\x00",
+        "kzcn_form_client=\x00abc",
+        "csrftoken=\x7fabc",
+        "sessionid=\x1b[31m",
+        "django_language=../../etc",
+    ],
+)
+@pytest.mark.parametrize(
+    "path", ["/", "/report/", "/en/report/", "/en/projects/suggest/", "/en/track/lost/", "/projects/suggest/"]
+)
 def test_a_cookie_with_control_characters_never_breaks_a_page_or_the_redirect(cookie, path):
     status, headers = raw_get(path, HTTP_COOKIE=cookie)
 

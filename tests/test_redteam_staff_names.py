@@ -21,8 +21,9 @@ LOGINS = ["zq.dana.login", "zq.nameless.login"]
 @pytest.fixture
 def colleagues(django_user_model):
     """An editor with a full name and a moderator without one, each known by a login nobody should read."""
-    dana = django_user_model.objects.create_user(LOGINS[0], "dana@example.org", "a-long-password-1", is_staff=True,
-                                                 first_name="Dana", last_name="Editorova")
+    dana = django_user_model.objects.create_user(
+        LOGINS[0], "dana@example.org", "a-long-password-1", is_staff=True, first_name="Dana", last_name="Editorova"
+    )
     dana.groups.add(Group.objects.get(name="Editors"))
     nameless = django_user_model.objects.create_user(LOGINS[1], "n@example.org", "a-long-password-1", is_staff=True)
     nameless.groups.add(Group.objects.get(name="Moderators"))
@@ -82,13 +83,28 @@ def test_the_catalogue_records_editors_read_show_colleagues_by_display_name(clie
 
     dana, nameless = colleagues
     project = make_project(name_en="Lime kiln", slug="lime-kiln")
-    conflict = ImportConflict.objects.create(project=project, model="project", object_id=project.pk,
-                                             record_label="Lime kiln", field="name_ru", file_value="A",
-                                             editor_value="B", edited_by=dana.username, settled_by=nameless)
-    deletion = ImportDeletion.objects.create(model="project", lookup={"name_en": "Old"}, label="Old plant",
-                                             deleted_by=dana.username)
-    suggestion = Suggestion.objects.create(kind="correction", project=project, details="d",
-                                           source_url="https://example.org/s", state="accepted", reviewed_by=dana)
+    conflict = ImportConflict.objects.create(
+        project=project,
+        model="project",
+        object_id=project.pk,
+        record_label="Lime kiln",
+        field="name_ru",
+        file_value="A",
+        editor_value="B",
+        edited_by=dana.username,
+        settled_by=nameless,
+    )
+    deletion = ImportDeletion.objects.create(
+        model="project", lookup={"name_en": "Old"}, label="Old plant", deleted_by=dana.username
+    )
+    suggestion = Suggestion.objects.create(
+        kind="correction",
+        project=project,
+        details="d",
+        source_url="https://example.org/s",
+        state="accepted",
+        reviewed_by=dana,
+    )
     client.force_login(editor)
     urls = [
         reverse("admin:projects_importconflict_changelist"),

@@ -29,8 +29,9 @@ def plant():
 
 def accept_all(client, editor):
     client.force_login(editor)
-    response = client.post(CHANGELIST, {"action": "accept",
-                                        "_selected_action": list(Suggestion.objects.values_list("pk", flat=True))})
+    response = client.post(
+        CHANGELIST, {"action": "accept", "_selected_action": list(Suggestion.objects.values_list("pk", flat=True))}
+    )
     client.logout()
     return response
 
@@ -38,8 +39,7 @@ def accept_all(client, editor):
 # --- Double submits and replays ------------------------------------------------------------------------
 
 
-def test_the_same_form_sent_twice_at_once_makes_one_suggestion_and_both_posts_see_thanks(client, plant,
-                                                                                        monkeypatch):
+def test_the_same_form_sent_twice_at_once_makes_one_suggestion_and_both_posts_see_thanks(client, plant, monkeypatch):
     """A double tap: the second post checks for an earlier suggestion before the first has saved it,
     then the first commits. The second must answer "thank you", not crash on the unique key."""
     data = suggestion_data(plant)
@@ -47,8 +47,13 @@ def test_the_same_form_sent_twice_at_once_makes_one_suggestion_and_both_posts_se
     real_save = SuggestionForm.save
 
     def save_after_the_other_post_won(form, commit=True):
-        Suggestion.objects.create(kind="new_project", project_name="Sent by the other post", details="x",
-                                  source_url="https://example.org/other", submission_key=key)
+        Suggestion.objects.create(
+            kind="new_project",
+            project_name="Sent by the other post",
+            details="x",
+            source_url="https://example.org/other",
+            submission_key=key,
+        )
         return real_save(form, commit)
 
     monkeypatch.setattr(SuggestionForm, "save", save_after_the_other_post_won)
@@ -95,8 +100,15 @@ def test_a_control_character_in_any_field_is_refused_plainly(client, plant, fiel
 
 def test_repeated_single_value_fields_never_give_a_server_error(client, plant):
     data = suggestion_data(plant)
-    data.update({"kind": ["correction", "new_project"], "project": [str(plant.pk), "x"], "credit": ["on", "off"],
-                 "email": ["a@example.org", "b@example.org"], abuse.TIMESTAMP_FIELD: [data[abuse.TIMESTAMP_FIELD]] * 2})
+    data.update(
+        {
+            "kind": ["correction", "new_project"],
+            "project": [str(plant.pk), "x"],
+            "credit": ["on", "off"],
+            "email": ["a@example.org", "b@example.org"],
+            abuse.TIMESTAMP_FIELD: [data[abuse.TIMESTAMP_FIELD]] * 2,
+        }
+    )
 
     response = client.post(URL, data)
 
@@ -104,8 +116,10 @@ def test_repeated_single_value_fields_never_give_a_server_error(client, plant):
     assert Suggestion.objects.count() <= 1
 
 
-@pytest.mark.parametrize(("field", "limit"), [("details", 3000), ("project_name", 300), ("source_title", 500),
-                                              ("name", 100), ("source_url", 1000)])
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("details", 3000), ("project_name", 300), ("source_title", 500), ("name", 100), ("source_url", 1000)],
+)
 def test_oversized_fields_are_refused_with_a_reason(client, plant, field, limit):
     value = "https://example.org/" + "a" * limit if field == "source_url" else "a" * (limit + 1)
 
@@ -119,9 +133,18 @@ def test_oversized_fields_are_refused_with_a_reason(client, plant, field, limit)
 # --- Links and markup ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
-                                 "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>",
-                                 "vbscript:msgbox(1)", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+    ],
+)
 def test_a_source_link_with_a_dangerous_scheme_is_never_stored(client, plant, url):
     response = client.post(URL, suggestion_data(plant, source_url=url))
 
@@ -131,14 +154,23 @@ def test_a_source_link_with_a_dangerous_scheme_is_never_stored(client, plant, ur
 
 
 def test_markup_in_a_suggestion_reaches_the_editor_as_text(client, plant, editor):
-    client.post(URL, suggestion_data(None, project_name="<img src=x onerror=alert(1)>",
-                                     details="<script>alert('details')</script>",
-                                     source_title="<b>bold</b>", name="<i>who</i>"))
+    client.post(
+        URL,
+        suggestion_data(
+            None,
+            project_name="<img src=x onerror=alert(1)>",
+            details="<script>alert('details')</script>",
+            source_title="<b>bold</b>",
+            name="<i>who</i>",
+        ),
+    )
     suggestion = Suggestion.objects.get()
     client.force_login(editor)
 
-    pages = [client.get(CHANGELIST).content.decode(),
-             client.get(reverse("admin:projects_suggestion_change", args=[suggestion.pk])).content.decode()]
+    pages = [
+        client.get(CHANGELIST).content.decode(),
+        client.get(reverse("admin:projects_suggestion_change", args=[suggestion.pk])).content.decode(),
+    ]
 
     for page in pages:
         assert "<img src=x onerror" not in page and "<script>alert('details')" not in page

@@ -25,15 +25,25 @@ def test_a_well_formed_reference_is_read():
     assert kept is not None and kept.storage_name == GOOD["p"]
 
 
-@pytest.mark.parametrize("storage_name", ["pending/../sealed/2026/10/a.jpg", "../pending/x.jpg", "sealed/2026/a.jpg",
-                                          "/etc/passwd", "pending/..\\..\\settings.py", "pendingx/../a.jpg",
-                                          "pending/%2e%2e/a.jpg/.."])
+@pytest.mark.parametrize(
+    "storage_name",
+    [
+        "pending/../sealed/2026/10/a.jpg",
+        "../pending/x.jpg",
+        "sealed/2026/a.jpg",
+        "/etc/passwd",
+        "pending/..\\..\\settings.py",
+        "pendingx/../a.jpg",
+        "pending/%2e%2e/a.jpg/..",
+    ],
+)
 def test_a_reference_never_names_a_file_outside_the_pending_area(storage_name):
     assert pending_uploads.read(signed(p=storage_name), FORM) is None
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\boot.ini", "<img src=x onerror=alert(1)>.jpg",
-                                  "a\x00b.jpg", "/abs/path.jpg"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "..\\..\\boot.ini", "<img src=x onerror=alert(1)>.jpg", "a\x00b.jpg", "/abs/path.jpg"]
+)
 def test_the_original_name_comes_back_without_directories_or_control_characters(name):
     kept = pending_uploads.read(signed(n=name), FORM)
 
@@ -41,7 +51,17 @@ def test_the_original_name_comes_back_without_directories_or_control_characters(
     assert "/" not in kept.name and "\\" not in kept.name and "\x00" not in kept.name and ".." not in kept.name
 
 
-@pytest.mark.parametrize("reference", ["", "x", signed()[:-3] + "abc", signed(f="b" * 64),
-                                       signing.dumps(GOOD, salt="another-salt"), signed(e="soon"), signed(s=None)])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "",
+        "x",
+        signed()[:-3] + "abc",
+        signed(f="b" * 64),
+        signing.dumps(GOOD, salt="another-salt"),
+        signed(e="soon"),
+        signed(s=None),
+    ],
+)
 def test_a_forged_mangled_or_foreign_reference_is_ignored(reference):
     assert pending_uploads.read(reference, FORM) is None

@@ -61,8 +61,10 @@ def pdf(name="lab.pdf"):
 
 def files_on_disk(settings) -> list[Path]:
     """Evidence files written to either storage; the copies kept for a retry are `pending_files`."""
-    roots = [Path(settings.STORAGES["default"]["OPTIONS"]["location"]),
-             Path(settings.STORAGES["sealed"]["OPTIONS"]["location"])]
+    roots = [
+        Path(settings.STORAGES["default"]["OPTIONS"]["location"]),
+        Path(settings.STORAGES["sealed"]["OPTIONS"]["location"]),
+    ]
     pending = set(pending_files(settings))
     return [p for root in roots if root.exists() for p in root.rglob("*") if p.is_file() and p not in pending]
 
@@ -88,8 +90,9 @@ def test_project_page_link_preselects_the_project(client):
     assert f'<option value="{project.pk}" selected>' in response.content.decode()
 
 
-def test_resident_files_report_with_photos_and_pdf_and_gets_tracking_link(client, settings, old_timestamp,
-                                                                           django_capture_on_commit_callbacks):
+def test_resident_files_report_with_photos_and_pdf_and_gets_tracking_link(
+    client, settings, old_timestamp, django_capture_on_commit_callbacks
+):
     project = make_site_project()
     files = [photo("a.jpg"), photo("b.jpg", lat=43.5), photo("c.jpg", lat=43.6), pdf()]
     with django_capture_on_commit_callbacks(execute=True):
@@ -137,8 +140,11 @@ def test_refused_file_saves_nothing_and_keeps_what_was_typed(client, settings, o
     good = evidence_files.jpeg_with_gps()
     response = client.post(
         reverse("impacts:report_create"),
-        form_data(timestamp=old_timestamp, files=[SimpleUploadedFile("good.jpg", good, "image/jpeg"), bad],
-                  title="My typed title"),
+        form_data(
+            timestamp=old_timestamp,
+            files=[SimpleUploadedFile("good.jpg", good, "image/jpeg"), bad],
+            title="My typed title",
+        ),
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -167,15 +173,16 @@ def test_storage_failure_mid_save_leaves_no_row_and_no_file(client, settings, ol
 
     monkeypatch.setattr(EvidenceWriter, "store", fail_on_second)
     client.raise_request_exception = False
-    response = client.post(reverse("impacts:report_create"),
-                           form_data(timestamp=old_timestamp, files=[photo("a.jpg"), photo("b.jpg", lat=44.0)]))
+    response = client.post(
+        reverse("impacts:report_create"),
+        form_data(timestamp=old_timestamp, files=[photo("a.jpg"), photo("b.jpg", lat=44.0)]),
+    )
     assert response.status_code == 503  # the outage page, which keeps the typed text (issue 10, item 14)
     assert ImpactReport.objects.count() == 0
     assert files_on_disk(settings) == []
 
 
-def test_public_copy_has_no_gps_but_sealed_original_keeps_it(client, old_timestamp,
-                                                             django_capture_on_commit_callbacks):
+def test_public_copy_has_no_gps_but_sealed_original_keeps_it(client, old_timestamp, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the worker makes the public copy after commit
         client.post(reverse("impacts:report_create"), form_data(timestamp=old_timestamp, files=[photo()]))
     item = Evidence.objects.get()
@@ -197,9 +204,10 @@ def test_same_file_twice_is_stored_once(client, old_timestamp):
 
 def test_too_many_files_are_refused(client, settings, old_timestamp):
     settings.KZCN_MAX_FILES_PER_REPORT = 2
-    response = client.post(reverse("impacts:report_create"),
-                           form_data(timestamp=old_timestamp,
-                                     files=[photo("1.jpg"), photo("2.jpg", lat=41.0), photo("3.jpg", lat=42.0)]))
+    response = client.post(
+        reverse("impacts:report_create"),
+        form_data(timestamp=old_timestamp, files=[photo("1.jpg"), photo("2.jpg", lat=41.0), photo("3.jpg", lat=42.0)]),
+    )
     assert response.status_code == 400
     assert ImpactReport.objects.count() == 0
 
@@ -227,8 +235,9 @@ def test_bad_input_gets_a_clear_message_next_to_the_field(client, old_timestamp,
 
 
 def test_honeypot_filled_by_a_bot_is_refused(client, old_timestamp):
-    response = client.post(reverse("impacts:report_create"),
-                           form_data(timestamp=old_timestamp, website="http://spam.example"))
+    response = client.post(
+        reverse("impacts:report_create"), form_data(timestamp=old_timestamp, website="http://spam.example")
+    )
     assert response.status_code == 400
     assert ImpactReport.objects.count() == 0
 
@@ -250,8 +259,9 @@ def test_forged_timestamp_is_refused(client):
 def test_rate_limit_per_address_says_when_to_try_again(client, settings):
     settings.KZCN_RATE_LIMIT_REPORTS_PER_IP = 2
     for _ in range(2):
-        assert client.post(reverse("impacts:report_create"),
-                           form_data(timestamp=served_a_minute_ago())).status_code == 302
+        assert (
+            client.post(reverse("impacts:report_create"), form_data(timestamp=served_a_minute_ago())).status_code == 302
+        )
     response = client.post(reverse("impacts:report_create"), form_data(timestamp=served_a_minute_ago()))
     assert response.status_code == 400
     assert "try again in about" in response.content.decode()
@@ -268,9 +278,12 @@ def test_rate_limit_per_contact_applies_across_addresses(client, settings):
 
 
 def test_forged_status_and_reference_fields_are_ignored(client, old_timestamp):
-    client.post(reverse("impacts:report_create"),
-                form_data(timestamp=old_timestamp, status="published", reference="KZCN-1999-000001",
-                          public_description="forged"))
+    client.post(
+        reverse("impacts:report_create"),
+        form_data(
+            timestamp=old_timestamp, status="published", reference="KZCN-1999-000001", public_description="forged"
+        ),
+    )
     report = ImpactReport.objects.get()
     assert report.status == "submitted"
     assert report.reference != "KZCN-1999-000001"

@@ -18,8 +18,7 @@ from tests.test_report_form import form_data, photo, served_a_minute_ago
 pytestmark = pytest.mark.django_db
 
 REPORT_URL = reverse("impacts:report_create")
-REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                     "LOCATION": "redis://127.0.0.1:6379/12"}}
+REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/12"}}
 
 
 def post(client, **overrides):
@@ -200,8 +199,9 @@ def test_sixteen_posts_in_a_row_from_one_address_make_exactly_ten_reports(client
 
 def test_one_token_makes_one_report_however_often_and_from_wherever_it_is_sent(client):
     token = served_a_minute_ago()
-    statuses = [Client(REMOTE_ADDR=f"10.0.0.{n}").post(REPORT_URL, form_data(timestamp=token)).status_code
-                for n in range(4)]
+    statuses = [
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post(REPORT_URL, form_data(timestamp=token)).status_code for n in range(4)
+    ]
     assert statuses[0] == 302
     assert ImpactReport.objects.count() == 1
     assert ImpactReport.objects.get().submission_key == abuse.read_form_token(token).submission_key
@@ -239,8 +239,16 @@ CHOICE_FIELDS = [name for name, field in ImpactReportForm.base_fields.items() if
 
 
 def test_the_lists_below_cover_the_form():
-    assert {"project", "region", "primary_category", "other_categories", "severity", "reporter_type",
-            "attribution", "language"} <= set(CHOICE_FIELDS)
+    assert {
+        "project",
+        "region",
+        "primary_category",
+        "other_categories",
+        "severity",
+        "reporter_type",
+        "attribution",
+        "language",
+    } <= set(CHOICE_FIELDS)
 
 
 def test_a_repeated_checkbox_value_is_stored_once(client):

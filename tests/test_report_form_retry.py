@@ -164,8 +164,9 @@ def test_a_reference_not_signed_by_us_is_ignored(client, settings):
     forged = [
         reference[:-3] + "abc",  # a tampered signature
         signing.dumps({**payload, "p": "../../media/x.jpg"}, salt="another-salt"),  # signed for something else
-        signing.dumps({**payload, "p": "pending/../sealed-elsewhere.jpg"}, salt="impacts.pending-upload",
-                      key="not-our-secret-key"),
+        signing.dumps(
+            {**payload, "p": "pending/../sealed-elsewhere.jpg"}, salt="impacts.pending-upload", key="not-our-secret-key"
+        ),
         "pending/" + payload["p"],  # a bare storage name
     ]
     data = form_data(timestamp=hidden_value(page, abuse.TIMESTAMP_FIELD), title="A title")
@@ -200,8 +201,9 @@ def test_a_reference_is_usable_once(client, settings, committed):
 def test_an_expired_kept_file_is_named_and_asked_for_again(client, settings):
     page = first_try_with_a_mistake(client, settings, files=[photo("dust.jpg")])
     [reference] = kept_references(page)
-    kept = pending_uploads.read(reference, abuse.read_form_token(hidden_value(page, abuse.TIMESTAMP_FIELD))
-                                .submission_key)
+    kept = pending_uploads.read(
+        reference, abuse.read_form_token(hidden_value(page, abuse.TIMESTAMP_FIELD)).submission_key
+    )
     payload = signing.loads(reference, salt="impacts.pending-upload")
     expired = signing.dumps({**payload, "e": int(time.time()) - 1}, salt="impacts.pending-upload")
     data = form_data(timestamp=hidden_value(page, abuse.TIMESTAMP_FIELD), title="A title")
@@ -283,8 +285,7 @@ def test_too_long_text_is_refused_with_a_clear_message_and_kept_whole(client, fi
 
 def test_text_at_the_limits_is_accepted_whole(client):
     title, description = "T" * 200, "D" * DESCRIPTION_MAX_LENGTH
-    response = client.post(REPORT_URL, form_data(timestamp=served_a_minute_ago(), title=title,
-                                                 description=description))
+    response = client.post(REPORT_URL, form_data(timestamp=served_a_minute_ago(), title=title, description=description))
     assert response.status_code == 302
     report = ImpactReport.objects.get()
     assert report.title == title and report.description == description
@@ -377,8 +378,14 @@ def test_the_same_text_from_another_browser_is_another_report(client):
 
 def test_a_changed_report_from_the_same_browser_is_a_new_report(client):
     client.post(REPORT_URL, form_data(timestamp=as_if_served_seconds_ago(open_form(client), 60)))
-    client.post(REPORT_URL, form_data(timestamp=as_if_served_seconds_ago(open_form(client), 60),
-                                      observed_on="2026-10-02", title="The dust came back"))
+    client.post(
+        REPORT_URL,
+        form_data(
+            timestamp=as_if_served_seconds_ago(open_form(client), 60),
+            observed_on="2026-10-02",
+            title="The dust came back",
+        ),
+    )
     assert ImpactReport.objects.count() == 2
 
 

@@ -24,8 +24,14 @@ postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="
 
 
 def published(title: str, text: str = "Seen from the road.", day: int = 1, **kw) -> ImpactReport:
-    return make_report(status="published", published_at=timezone.now(), public_title=title,
-                       public_description=text, observed_on=datetime.date(2026, 10, day), **kw)
+    return make_report(
+        status="published",
+        published_at=timezone.now(),
+        public_title=title,
+        public_description=text,
+        observed_on=datetime.date(2026, 10, day),
+        **kw,
+    )
 
 
 def listed(client, **query) -> tuple[list[str], str]:

@@ -20,15 +20,25 @@ pytestmark = pytest.mark.django_db
 
 
 def published(**kw):
-    return make_report(status=Status.PUBLISHED, published_at=timezone.now() - timedelta(days=20),
-                       public_title="Dust at night", public_description="Dust falls every night.", **kw)
+    return make_report(
+        status=Status.PUBLISHED,
+        published_at=timezone.now() - timedelta(days=20),
+        public_title="Dust at night",
+        public_description="Dust falls every night.",
+        **kw,
+    )
 
 
 def invite(report, moderator, *, days_ago=10, deadline_in_days=4, name="Shieli Cement LLP"):
     company = Company.objects.create(name=name, contact_email="press@example.org")
     invitation, _token = CompanyInvitation.objects.issue(
-        lifetime=timedelta(days=60), report=report, company=company, email=company.contact_email,
-        deadline=timezone.now() + timedelta(days=deadline_in_days), invited_by=moderator)
+        lifetime=timedelta(days=60),
+        report=report,
+        company=company,
+        email=company.contact_email,
+        deadline=timezone.now() + timedelta(days=deadline_in_days),
+        invited_by=moderator,
+    )
     CompanyInvitation.objects.filter(pk=invitation.pk).update(created=timezone.now() - timedelta(days=days_ago))
     invitation.refresh_from_db()
     return invitation
@@ -72,8 +82,14 @@ def test_a_moderators_reason_for_other_followups_stays_private(moderator):
 def test_company_invited_then_responded(moderator):
     report = published()
     invitation = invite(report, moderator)
-    CompanyReply.objects.create(invitation=invitation, text="As sent", public_text="We cleaned the filters.",
-                                state=ReplyState.PUBLISHED, moderated_at=timezone.now(), moderated_by=moderator)
+    CompanyReply.objects.create(
+        invitation=invitation,
+        text="As sent",
+        public_text="We cleaned the filters.",
+        state=ReplyState.PUBLISHED,
+        moderated_at=timezone.now(),
+        moderated_by=moderator,
+    )
     events = timeline.public_events(report)
     assert kinds(events) == ["published", "company_invited", "company_responded"]
     assert "Shieli Cement LLP" in events[1].label
@@ -97,12 +113,18 @@ def test_no_response_once_the_deadline_passed(moderator):
 
 def test_authority_request_sent_and_answered_with_its_summary(moderator):
     report = published()
-    authority = Authority.objects.create(name_ru="Департамент экологии", name_en="Ecology department",
-                                         kind="ecology", region="kyzylorda")
-    AuthorityRequest.objects.create(report=report, authority=authority, kind="information",
-                                    sent_on=timezone.localdate() - timedelta(days=10),
-                                    answered_on=timezone.localdate() - timedelta(days=2),
-                                    answer_summary="An inspection is planned.", incoming_number="ЖТ-123")
+    authority = Authority.objects.create(
+        name_ru="Департамент экологии", name_en="Ecology department", kind="ecology", region="kyzylorda"
+    )
+    AuthorityRequest.objects.create(
+        report=report,
+        authority=authority,
+        kind="information",
+        sent_on=timezone.localdate() - timedelta(days=10),
+        answered_on=timezone.localdate() - timedelta(days=2),
+        answer_summary="An inspection is planned.",
+        incoming_number="ЖТ-123",
+    )
     AuthorityRequest.objects.create(report=report, authority=authority, kind="complaint")  # generated, not sent
     events = timeline.public_events(report)
     assert kinds(events) == ["published", "authority_request_sent", "authority_answered"]
@@ -115,12 +137,16 @@ def test_authority_request_sent_and_answered_with_its_summary(moderator):
 def test_only_published_updates_appear(moderator):
     report = published()
     ReportUpdate.objects.create(report=report, observed_on=datetime.date(2026, 11, 2), text="Waiting one")
-    shown = ReportUpdate.objects.create(report=report, observed_on=datetime.date(2026, 11, 3),
-                                        text="Raw text with my phone +7 701 000 0000",
-                                        public_text="Dust again, worse than before.")
+    shown = ReportUpdate.objects.create(
+        report=report,
+        observed_on=datetime.date(2026, 11, 3),
+        text="Raw text with my phone +7 701 000 0000",
+        public_text="Dust again, worse than before.",
+    )
     shown.publish(by=moderator)
-    ReportUpdate.objects.create(report=report, observed_on=datetime.date(2026, 11, 4), text="Spam",
-                                state=UpdateState.REJECTED)
+    ReportUpdate.objects.create(
+        report=report, observed_on=datetime.date(2026, 11, 4), text="Spam", state=UpdateState.REJECTED
+    )
     events = timeline.public_events(report)
     assert kinds(events) == ["published", "neighbour_update"]
     assert events[1].text == "Dust again, worse than before."

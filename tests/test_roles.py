@@ -11,8 +11,16 @@ pytestmark = pytest.mark.django_db
 
 
 def make_evidence(report, sha256="a" * 64):
-    item = Evidence(report=report, kind="photo", sha256=sha256, content_type="image/jpeg", size=3,
-                    gps_latitude="43.300000", gps_longitude="68.250000", captured_at="2026:10:01 08:00:00")
+    item = Evidence(
+        report=report,
+        kind="photo",
+        sha256=sha256,
+        content_type="image/jpeg",
+        size=3,
+        gps_latitude="43.300000",
+        gps_longitude="68.250000",
+        captured_at="2026:10:01 08:00:00",
+    )
     item.sealed_file.save("o.jpg", ContentFile(b"raw"), save=False)
     item.public_file.save("p.jpg", ContentFile(b"pub"), save=False)
     item.thumbnail.save("t.jpg", ContentFile(b"thm"), save=False)
@@ -26,8 +34,12 @@ def change_page(client, user, report):
 
 
 def test_moderator_cannot_see_contact_details_or_sealed_originals(client, moderator):
-    report = make_report(status=Status.IN_REVIEW, contact_email="secret@example.org",
-                         contact_phone="+7 701 999 8877", reporter_name="Aigul Secret")
+    report = make_report(
+        status=Status.IN_REVIEW,
+        contact_email="secret@example.org",
+        contact_phone="+7 701 999 8877",
+        reporter_name="Aigul Secret",
+    )
     item = make_evidence(report)
     page = change_page(client, moderator, report)
     assert "secret@example.org" not in page and "999 8877" not in page and "Aigul Secret" not in page

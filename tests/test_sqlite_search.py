@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def published(title: str, text: str = "Түнде ауылға түседі.") -> ImpactReport:
-    return make_report(status=Status.PUBLISHED, published_at=timezone.now(), public_title=title,
-                       public_description=text)
+    return make_report(
+        status=Status.PUBLISHED, published_at=timezone.now(), public_title=title, public_description=text
+    )
 
 
 def found_reports(client, query: str) -> list[str]:
@@ -38,8 +39,15 @@ def test_a_kazakh_word_is_found_in_any_case(client, typed):
     assert found_reports(client, typed) == ["ШАҢТОЗАҢ ауылды басты"]
 
 
-@pytest.mark.parametrize(("stored", "typed"), [("Чёрная ПЫЛЬ на крышах", "пыль"), ("чёрная пыль", "ЧЁРНАЯ"),
-                                               ("Сәуле ӨНДІРІСІ", "өндірісі"), ("Үй ІШІНДЕ", "ішінде")])
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("Чёрная ПЫЛЬ на крышах", "пыль"),
+        ("чёрная пыль", "ЧЁРНАЯ"),
+        ("Сәуле ӨНДІРІСІ", "өндірісі"),
+        ("Үй ІШІНДЕ", "ішінде"),
+    ],
+)
 def test_russian_and_kazakh_letters_outside_ascii_fold_both_ways(client, stored, typed):
     published(stored)
 
@@ -64,14 +72,17 @@ def test_signs_of_the_like_syntax_are_searched_as_typed(client):
 
 @pytest.mark.parametrize("typed", ["ШЫМКЕНТ", "шымкент", "ПЕТРОКАЗАХСТАН", "петроказахстан", "SHYMKENT"])
 def test_project_search_finds_names_and_companies_in_any_case(client, typed):
-    make_project(name_en="Shymkent refinery", name_ru="Шымкентский НПЗ", name_kk="Шымкент мұнай өңдеу зауыты",
-                 kazakh_partners_as_stated="ПетроКазахстан")
+    make_project(
+        name_en="Shymkent refinery",
+        name_ru="Шымкентский НПЗ",
+        name_kk="Шымкент мұнай өңдеу зауыты",
+        kazakh_partners_as_stated="ПетроКазахстан",
+    )
     make_project(name_en="Aktobe plant")
 
     response = client.get("/en/projects/", {"q": typed})
 
     assert [project.name_en for project in response.context["page"].object_list] == ["Shymkent refinery"]
-
 
 
 def test_the_comparison_helper_matches_any_case_in_a_plain_query():

@@ -71,8 +71,9 @@ def test_moderator_honours_a_hide_name_request(client, moderator):
     client.post(url, {"form": "request", "kind": "hide_name"})
     request = ReporterRequest.objects.get()
     client.force_login(moderator)
-    client.post(reverse("admin:impacts_reporterrequest_changelist"),
-                {"action": "hide_names", "_selected_action": [request.pk]})
+    client.post(
+        reverse("admin:impacts_reporterrequest_changelist"), {"action": "hide_names", "_selected_action": [request.pk]}
+    )
     request.refresh_from_db()
     assert request.handled_by == moderator
     client.logout()

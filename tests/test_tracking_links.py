@@ -66,8 +66,11 @@ def reviewed(report, moderator):
 
 def test_first_email_carries_the_link_shown_after_sending(client):
     report, token = report_with_token(contact_email=AIGUL)
-    notify_reporter(report, NotificationKind.TRACKING_LINK,
-                    tracking_link=settings.KZCN_SITE_URL + reverse("impacts:track", args=[token]))
+    notify_reporter(
+        report,
+        NotificationKind.TRACKING_LINK,
+        tracking_link=settings.KZCN_SITE_URL + reverse("impacts:track", args=[token]),
+    )
     (message,) = mail.outbox
     reporter_opens(client, message, report)
     assert not TrackingLink.objects.exists(), "the first e-mail needs no second link"
@@ -198,7 +201,9 @@ def test_reporter_who_lost_the_link_gets_fresh_links_to_each_open_or_published_r
     assert open_report.reference in opened[0].content.decode()
     assert published.reference in opened[1].content.decode()
     assert set(Notification.objects.filter(kind="tracking_link").values_list("report", flat=True)) == {
-        open_report.pk, published.pk}
+        open_report.pk,
+        published.pk,
+    }
 
 
 def test_lost_link_form_answers_the_same_for_a_known_and_an_unknown_address(client):

@@ -16,10 +16,7 @@ from django.urls import reverse, translate_url
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = ["ru", "kk"]
 PLURAL_FORMS = {
-    "ru": (
-        "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : "
-        "n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
-    ),
+    "ru": ("nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"),
     "kk": "nplurals=2; plural=(n!=1);",
 }
 

@@ -44,8 +44,10 @@ def worker_environment(tmp_path, settings):
         f"KZCN_EVIDENCE_LEASE_SECONDS = {LEASE_SECONDS}\n"
     )
     database = connection.settings_dict
-    url = (f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or '127.0.0.1'}:"
-           f"{database['PORT'] or 5432}/{database['NAME']}")
+    url = (
+        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
     environment = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
@@ -64,8 +66,11 @@ def worker_environment(tmp_path, settings):
 def start_worker(environment: dict, *, delay: float, batch: bool) -> subprocess.Popen:
     command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.2"]
     return subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [*command, *(["--batch"] if batch else [])], cwd=ROOT, env={**environment, "KZCN_TEST_DELAY": str(delay)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [*command, *(["--batch"] if batch else [])],
+        cwd=ROOT,
+        env={**environment, "KZCN_TEST_DELAY": str(delay)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -84,8 +89,10 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(worker_env
     report = make_report()
     photos = [evidence_files.jpeg_with_gps(lat=43.0 + index / 10) for index in range(3)]
     with EvidenceWriter() as writer, transaction.atomic():  # queued on commit, in the database queue
-        items = [writer.store(report, accept_evidence(evidence_files.uploaded(data, f"p{i}.jpg")))
-                 for i, data in enumerate(photos)]
+        items = [
+            writer.store(report, accept_evidence(evidence_files.uploaded(data, f"p{i}.jpg")))
+            for i, data in enumerate(photos)
+        ]
 
     doomed = start_worker(worker_environment, delay=SLOW_JOB_SECONDS, batch=False)
     try:

@@ -35,8 +35,20 @@ class SubscriptionAdmin(SuperusersOnly, admin.ModelAdmin):
     list_filter = ["frequency", ("confirmed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["project"]
     search_fields = ["email"]
-    fields = ["email", "project", "region", "min_latitude", "max_latitude", "min_longitude", "max_longitude",
-              "frequency", "language", "created", "confirmed_at", "last_sent_at"]
+    fields = [
+        "email",
+        "project",
+        "region",
+        "min_latitude",
+        "max_latitude",
+        "min_longitude",
+        "max_longitude",
+        "frequency",
+        "language",
+        "created",
+        "confirmed_at",
+        "last_sent_at",
+    ]
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -26,26 +26,35 @@ class ProjectChoiceField(forms.ModelChoiceField):
 
 
 def coordinate_field(label) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=20,
-                           widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
 
 
 class SubscriptionForm(forms.Form):
     SCOPES = [("project", _("A project")), ("region", _("A region")), ("area", _("An area of the map"))]
 
-    email = forms.EmailField(label=_("Your e-mail address"), max_length=254,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Your e-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     scope = forms.ChoiceField(label=_("What to follow"), choices=SCOPES, widget=forms.RadioSelect, initial="project")
-    project = ProjectChoiceField(label=_("Project"), queryset=Project.objects.order_by("name_en"), required=False,
-                                 empty_label=_("Choose a project"))
-    region = forms.ChoiceField(label=_("Region"), choices=[("", _("Choose a region")), *Region.choices],
-                               required=False)
+    project = ProjectChoiceField(
+        label=_("Project"),
+        queryset=Project.objects.order_by("name_en"),
+        required=False,
+        empty_label=_("Choose a project"),
+    )
+    region = forms.ChoiceField(label=_("Region"), choices=[("", _("Choose a region")), *Region.choices], required=False)
     min_latitude = coordinate_field(_("Southern edge (latitude, degrees)"))
     max_latitude = coordinate_field(_("Northern edge (latitude, degrees)"))
     min_longitude = coordinate_field(_("Western edge (longitude, degrees)"))
     max_longitude = coordinate_field(_("Eastern edge (longitude, degrees)"))
-    frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices, widget=forms.RadioSelect,
-                                  initial=Frequency.IMMEDIATE)
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=Frequency.choices, widget=forms.RadioSelect, initial=Frequency.IMMEDIATE
+    )
 
     @classmethod
     def initial_from_query(cls, query) -> dict:
@@ -60,8 +69,13 @@ class SubscriptionForm(forms.Form):
         parts = (query.get("bbox") or "")[:200].split(",")
         if len(parts) == 4:
             west, south, east, north = (part.strip()[:20] for part in parts)
-            return {"scope": "area", "min_longitude": west, "min_latitude": south,
-                    "max_longitude": east, "max_latitude": north}
+            return {
+                "scope": "area",
+                "min_longitude": west,
+                "min_latitude": south,
+                "max_longitude": east,
+                "max_latitude": north,
+            }
         return {"scope": "area"} if query.get("scope") == "area" else {}
 
     def clean_email(self) -> str:

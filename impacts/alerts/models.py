@@ -46,26 +46,38 @@ class SubscriptionQuerySet(models.QuerySet):
             scope |= models.Q(region=report.region)
         if report.public_latitude is not None and report.public_longitude is not None:
             scope |= models.Q(
-                min_latitude__lte=report.public_latitude, max_latitude__gte=report.public_latitude,
-                min_longitude__lte=report.public_longitude, max_longitude__gte=report.public_longitude,
+                min_latitude__lte=report.public_latitude,
+                max_latitude__gte=report.public_latitude,
+                min_longitude__lte=report.public_longitude,
+                max_longitude__gte=report.public_longitude,
             )
         return self.filter(scope)
 
     def same_scope_as(self, subscription: "Subscription") -> "SubscriptionQuerySet":
         """Other subscriptions of the same address to the same project, region or area."""
         return self.filter(
-            email__iexact=subscription.email, project_id=subscription.project_id, region=subscription.region,
-            min_latitude=subscription.min_latitude, max_latitude=subscription.max_latitude,
-            min_longitude=subscription.min_longitude, max_longitude=subscription.max_longitude,
+            email__iexact=subscription.email,
+            project_id=subscription.project_id,
+            region=subscription.region,
+            min_latitude=subscription.min_latitude,
+            max_latitude=subscription.max_latitude,
+            min_longitude=subscription.min_longitude,
+            max_longitude=subscription.max_longitude,
         ).exclude(pk=subscription.pk)
 
 
 def _one_scope() -> models.Q:
-    no_area = models.Q(min_latitude__isnull=True, max_latitude__isnull=True,
-                       min_longitude__isnull=True, max_longitude__isnull=True)
-    area = models.Q(min_latitude__isnull=False, max_latitude__isnull=False,
-                    min_longitude__isnull=False, max_longitude__isnull=False,
-                    min_latitude__lt=models.F("max_latitude"), min_longitude__lt=models.F("max_longitude"))
+    no_area = models.Q(
+        min_latitude__isnull=True, max_latitude__isnull=True, min_longitude__isnull=True, max_longitude__isnull=True
+    )
+    area = models.Q(
+        min_latitude__isnull=False,
+        max_latitude__isnull=False,
+        min_longitude__isnull=False,
+        max_longitude__isnull=False,
+        min_latitude__lt=models.F("max_latitude"),
+        min_longitude__lt=models.F("max_longitude"),
+    )
     return (
         (models.Q(project__isnull=False, region="") & no_area)
         | (models.Q(project__isnull=True) & ~models.Q(region="") & no_area)
@@ -78,16 +90,21 @@ class Subscription(models.Model):
     unconfirmed ones are deleted when their confirmation link expires."""
 
     email = models.EmailField(_("e-mail"))
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="subscriptions", verbose_name=_("project"))
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        verbose_name=_("project"),
+    )
     region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True)
     # An area drawn on the map: a box of public points.
     min_latitude = models.DecimalField(_("southern edge"), max_digits=8, decimal_places=5, null=True, blank=True)
     min_longitude = models.DecimalField(_("western edge"), max_digits=8, decimal_places=5, null=True, blank=True)
     max_latitude = models.DecimalField(_("northern edge"), max_digits=8, decimal_places=5, null=True, blank=True)
     max_longitude = models.DecimalField(_("eastern edge"), max_digits=8, decimal_places=5, null=True, blank=True)
-    frequency = models.CharField(_("how often"), max_length=10, choices=Frequency.choices,
-                                 default=Frequency.IMMEDIATE)
+    frequency = models.CharField(_("how often"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE)
     language = models.CharField(_("language"), max_length=8, default="ru")
     created = models.DateTimeField(_("asked"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
@@ -122,14 +139,21 @@ class Subscription(models.Model):
             return str(_("Project “%(project)s”") % {"project": self.project.name})
         if self.region:
             return str(self.get_region_display())
-        return str(_("Area of the map: latitude %(south)s to %(north)s, longitude %(west)s to %(east)s") % {
-            "south": self.min_latitude, "north": self.max_latitude,
-            "west": self.min_longitude, "east": self.max_longitude})
+        return str(
+            _("Area of the map: latitude %(south)s to %(north)s, longitude %(west)s to %(east)s")
+            % {
+                "south": self.min_latitude,
+                "north": self.max_latitude,
+                "west": self.min_longitude,
+                "east": self.max_longitude,
+            }
+        )
 
     def issue_confirmation(self) -> str:
         """A new confirmation link (a week); returns its token, to be e-mailed and not kept."""
-        return SubscriptionLink.objects.issue(lifetime=CONFIRMATION_LIFETIME, subscription=self,
-                                              purpose=LinkPurpose.CONFIRM)[1]
+        return SubscriptionLink.objects.issue(
+            lifetime=CONFIRMATION_LIFETIME, subscription=self, purpose=LinkPurpose.CONFIRM
+        )[1]
 
     def issue_unsubscribe(self) -> str:
         """A new unsubscribe link that never expires; returns its token.
@@ -138,8 +162,7 @@ class Subscription(models.Model):
         own, and every one keeps working (RFC 8058 asks that old messages still unsubscribe) until the
         subscription, and with it all its links, is deleted.
         """
-        return SubscriptionLink.objects.issue(lifetime=None, subscription=self,
-                                              purpose=LinkPurpose.UNSUBSCRIBE)[1]
+        return SubscriptionLink.objects.issue(lifetime=None, subscription=self, purpose=LinkPurpose.UNSUBSCRIBE)[1]
 
     def confirm(self) -> str:
         """Start sending; returns an unsubscribe token for the page that says so.
@@ -161,8 +184,12 @@ class Subscription(models.Model):
             return reports.filter(project_id=self.project_id)
         if self.region:
             return reports.filter(region=self.region)
-        return reports.filter(public_latitude__gte=self.min_latitude, public_latitude__lte=self.max_latitude,
-                              public_longitude__gte=self.min_longitude, public_longitude__lte=self.max_longitude)
+        return reports.filter(
+            public_latitude__gte=self.min_latitude,
+            public_latitude__lte=self.max_latitude,
+            public_longitude__gte=self.min_longitude,
+            public_longitude__lte=self.max_longitude,
+        )
 
     def news_since(self) -> "timezone.datetime":
         """Where the next digest starts: the last one sent, else the confirmation."""

@@ -83,11 +83,21 @@ def item_of(transition: ReportTransition) -> Item | None:
 def items_for(subscription: Subscription, since: datetime, until: datetime) -> list[Item]:
     """The news of this subscription's reports between `since` (excluded) and `until`, oldest first."""
     reports = subscription.followed_reports().select_related("project")
-    published = [Item(f"report:{r.pk}", r, "", r.published_at)
-                 for r in reports.filter(published_at__gt=since, published_at__lte=until)]
-    steps = (ReportTransition.objects.filter(report__in=reports, from_status=Status.PUBLISHED,
-                                             to_status=Status.PUBLISHED, created__gt=since, created__lte=until)
-             .exclude(to_followup="").select_related("report", "report__project"))
+    published = [
+        Item(f"report:{r.pk}", r, "", r.published_at)
+        for r in reports.filter(published_at__gt=since, published_at__lte=until)
+    ]
+    steps = (
+        ReportTransition.objects.filter(
+            report__in=reports,
+            from_status=Status.PUBLISHED,
+            to_status=Status.PUBLISHED,
+            created__gt=since,
+            created__lte=until,
+        )
+        .exclude(to_followup="")
+        .select_related("report", "report__project")
+    )
     followups = [Item(f"event:{t.pk}", t.report, t.to_followup, t.created) for t in steps]
     return sorted(published + followups, key=lambda item: (item.at, item.key))
 
@@ -128,14 +138,18 @@ def queue_alerts(transition: ReportTransition) -> None:
 
 def send_confirmation(subscription_id: int) -> str:
     """E-mail a new confirmation link to a subscription still waiting for one."""
-    subscription = Subscription.objects.select_related("project").filter(
-        pk=subscription_id, confirmed_at__isnull=True).first()
+    subscription = (
+        Subscription.objects.select_related("project").filter(pk=subscription_id, confirmed_at__isnull=True).first()
+    )
     if subscription is None:
         return "gone"
     token = subscription.issue_confirmation()
     with translation.override(_language(subscription)):
-        context = {"subscription": subscription, "scope": subscription.scope_label(),
-                   "confirm_link": settings.KZCN_SITE_URL + reverse("impacts:alerts_confirm", args=[token])}
+        context = {
+            "subscription": subscription,
+            "scope": subscription.scope_label(),
+            "confirm_link": settings.KZCN_SITE_URL + reverse("impacts:alerts_confirm", args=[token]),
+        }
         subject = _one_line(render_to_string("impacts/alerts/email/confirm_subject.txt", context))
         body = render_to_string("impacts/alerts/email/confirm_body.txt", context)
     try:
@@ -148,20 +162,27 @@ def send_confirmation(subscription_id: int) -> str:
 
 def send_alerts(transition_id: int) -> int:
     """E-mail this transition's news to every confirmed subscription that wants it at once; how many."""
-    transition = ReportTransition.objects.select_related("report", "report__project").filter(
-        pk=transition_id).first()
+    transition = ReportTransition.objects.select_related("report", "report__project").filter(pk=transition_id).first()
     item = item_of(transition) if transition else None
     if item is None or not ImpactReport.objects.published().filter(pk=item.report.pk).exists():
         return 0  # withdrawn meanwhile: no news of it any more
-    subscriptions = (Subscription.objects.confirmed().filter(frequency=Frequency.IMMEDIATE)
-                     .matching(item.report).select_related("project"))
+    subscriptions = (
+        Subscription.objects.confirmed()
+        .filter(frequency=Frequency.IMMEDIATE)
+        .matching(item.report)
+        .select_related("project")
+    )
     return sum(deliver(subscription, [item]) for subscription in subscriptions)
 
 
 def send_digest(subscription_id: int) -> int:
     """One e-mail with the day's news of a daily subscription (none if nothing happened); items sent."""
-    subscription = Subscription.objects.confirmed().select_related("project").filter(
-        pk=subscription_id, frequency=Frequency.DAILY).first()
+    subscription = (
+        Subscription.objects.confirmed()
+        .select_related("project")
+        .filter(pk=subscription_id, frequency=Frequency.DAILY)
+        .first()
+    )
     if subscription is None:
         return 0
     until = timezone.now()
@@ -204,8 +225,9 @@ def _claim(subscription: Subscription, items: list[Item]) -> dict[str, int]:
 def compose(subscription: Subscription, items: list[Item], *, digest: bool = False) -> EmailMessage:
     """The e-mail, in the subscriber's language, with its own one-click unsubscribe link (RFC 8058)."""
     with translation.override(_language(subscription)):
-        unsubscribe = settings.KZCN_SITE_URL + reverse("impacts:alerts_unsubscribe",
-                                                       args=[subscription.issue_unsubscribe()])
+        unsubscribe = settings.KZCN_SITE_URL + reverse(
+            "impacts:alerts_unsubscribe", args=[subscription.issue_unsubscribe()]
+        )
         context = {
             "subscription": subscription,
             "scope": subscription.scope_label(),

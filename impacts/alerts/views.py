@@ -6,7 +6,6 @@ unsubscribe links act only on POST: mail scanners open (GET) every link in a mes
 confirm or cancel anything by doing so.
 """
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
@@ -34,9 +33,14 @@ def subscribe(request):
         form.add_error(None, problem)
     elif form.is_valid():
         _ask_for_confirmation(form)
-        messages.success(request, _("Thank you. If the address can receive e-mail, a message with a link to "
-                                    "confirm is on its way: please check your e-mail, including the spam folder. "
-                                    "Nothing else is sent until you confirm."))
+        messages.success(
+            request,
+            _(
+                "Thank you. If the address can receive e-mail, a message with a link to "
+                "confirm is on its way: please check your e-mail, including the spam folder. "
+                "Nothing else is sent until you confirm."
+            ),
+        )
         return redirect("impacts:alerts_subscribe")
     return render(request, "impacts/alerts/subscribe.html", {"form": form}, status=400)
 
@@ -46,8 +50,9 @@ def _too_many_posts(request) -> str | None:
     window, left = abuse.current_window()
     if abuse.hit(abuse.limit_key("alerts.ip", abuse.client_ip(request), window), left + 1) > abuse.posts_per_ip():
         minutes = max(1, round(left / 60))
-        return _("There have been several requests in a short time. Please try again in about %(minutes)d "
-                 "minutes.") % {"minutes": minutes}
+        return _("There have been several requests in a short time. Please try again in about %(minutes)d minutes.") % {
+            "minutes": minutes
+        }
     return None
 
 
@@ -63,8 +68,11 @@ def _ask_for_confirmation(form: SubscriptionForm) -> None:
 
 def _link(token: str, purpose: str) -> SubscriptionLink | None:
     try:
-        return SubscriptionLink.objects.select_related("subscription", "subscription__project").filter(
-            purpose=purpose).by_token(token)
+        return (
+            SubscriptionLink.objects.select_related("subscription", "subscription__project")
+            .filter(purpose=purpose)
+            .by_token(token)
+        )
     except SubscriptionLink.DoesNotExist:
         return None
 

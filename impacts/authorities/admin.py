@@ -28,8 +28,18 @@ class AuthorityAdmin(admin.ModelAdmin):
     list_display = ("name_ru", "kind", "region", "email", "active")
     list_filter = ("kind", "region", "active")
     search_fields = ("name_ru", "name_kk", "name_en")
-    fields = ("name_ru", "name_kk", "name_en", "kind", "region", "postal_address", "email", "website",
-              "source_url", "active")
+    fields = (
+        "name_ru",
+        "name_kk",
+        "name_en",
+        "kind",
+        "region",
+        "postal_address",
+        "email",
+        "website",
+        "source_url",
+        "active",
+    )
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -37,8 +47,12 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "answer"
 
     def lookups(self, request, model_admin):
-        return [("overdue", _("Overdue")), ("waiting", _("Awaited")), ("answered", _("Answered")),
-                ("unsent", _("Not sent yet"))]
+        return [
+            ("overdue", _("Overdue")),
+            ("waiting", _("Awaited")),
+            ("answered", _("Answered")),
+            ("unsent", _("Not sent yet")),
+        ]
 
     def queryset(self, request, queryset):
         choice = self.value()
@@ -55,8 +69,17 @@ class OverdueFilter(admin.SimpleListFilter):
 
 @admin.register(AuthorityRequest)
 class AuthorityRequestAdmin(admin.ModelAdmin):
-    list_display = ("report", "authority", "kind", "language", "created", "sent_on", "answer_due", "answered_on",
-                    "overdue")
+    list_display = (
+        "report",
+        "authority",
+        "kind",
+        "language",
+        "created",
+        "sent_on",
+        "answer_due",
+        "answered_on",
+        "overdue",
+    )
     list_filter = (OverdueFilter, "kind", "channel", "language")
     list_select_related = ("report", "authority")
     search_fields = ("report__reference", "incoming_number")
@@ -64,8 +87,19 @@ class AuthorityRequestAdmin(admin.ModelAdmin):
     # The add page is opened from a report as `add/?report=<id>`; a select of every published report
     # would render thousands of rows.
     raw_id_fields = ("report",)
-    readonly_fields = ("report", "authority", "kind", "language", "created", "made_by", "letter_file",
-                       "letter_sha256", "answer_due", "deadline", "answer_file")
+    readonly_fields = (
+        "report",
+        "authority",
+        "kind",
+        "language",
+        "created",
+        "made_by",
+        "letter_file",
+        "letter_sha256",
+        "answer_due",
+        "deadline",
+        "answer_file",
+    )
 
     @admin.display(description=gettext_lazy("overdue"), boolean=True)
     def overdue(self, item):
@@ -85,15 +119,17 @@ class AuthorityRequestAdmin(admin.ModelAdmin):
     def letter_file(self, item):
         if not item.letter:
             return _("Not kept: it held the reporter's name and address.") if item.includes_reporter_contact else "—"
-        return format_html('<a href="{}">{}</a>', reverse("admin:authorities_letter", args=[item.pk]),
-                           _("Download the letter"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:authorities_letter", args=[item.pk]), _("Download the letter")
+        )
 
     @admin.display(description=gettext_lazy("answer (document)"))
     def answer_file(self, item):
         if not item.answer_document:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("admin:authorities_answer", args=[item.pk]),
-                           _("Download the answer"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:authorities_answer", args=[item.pk]), _("Download the answer")
+        )
 
     @admin.display(description=gettext_lazy("legal deadline"))
     def deadline(self, item):
@@ -107,11 +143,35 @@ class AuthorityRequestAdmin(admin.ModelAdmin):
         if obj is None:
             return [(None, {"fields": ["report", "authority", "kind", "language"]})]
         return [
-            (_("The letter"), {"fields": ["report", "authority", "kind", "language", "created", "made_by",
-                                          "letter_file", "letter_sha256"]}),
+            (
+                _("The letter"),
+                {
+                    "fields": [
+                        "report",
+                        "authority",
+                        "kind",
+                        "language",
+                        "created",
+                        "made_by",
+                        "letter_file",
+                        "letter_sha256",
+                    ]
+                },
+            ),
             (_("Sending"), {"fields": ["sent_on", "channel", "incoming_number", "answer_due", "deadline"]}),
-            (_("The answer"), {"fields": ["answered_on", "answer_upload", "answer_file", "answer_summary",
-                                          "action_stated", "mark_action_reported"]}),
+            (
+                _("The answer"),
+                {
+                    "fields": [
+                        "answered_on",
+                        "answer_upload",
+                        "answer_file",
+                        "answer_summary",
+                        "action_stated",
+                        "mark_action_reported",
+                    ]
+                },
+            ),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -138,19 +198,27 @@ class AuthorityRequestAdmin(admin.ModelAdmin):
             with transaction.atomic():
                 obj.save()
                 if data.get("sent_on") and before.sent_on is None:
-                    obj.record_sending(sent_on=data["sent_on"], channel=data["channel"],
-                                       incoming_number=data.get("incoming_number", ""), by=request.user)
+                    obj.record_sending(
+                        sent_on=data["sent_on"],
+                        channel=data["channel"],
+                        incoming_number=data.get("incoming_number", ""),
+                        by=request.user,
+                    )
                 if data.get("answered_on") and before.answered_on is None:
-                    obj.record_answer(answered_on=data["answered_on"], summary=data["answer_summary"],
-                                      action_stated=data.get("action_stated", ""),
-                                      document=data.get("answer_upload"), by=request.user,
-                                      action_reported=data.get("mark_action_reported", False))
+                    obj.record_answer(
+                        answered_on=data["answered_on"],
+                        summary=data["answer_summary"],
+                        action_stated=data.get("action_stated", ""),
+                        document=data.get("answer_upload"),
+                        by=request.user,
+                        action_reported=data.get("mark_action_reported", False),
+                    )
                 elif data.get("answer_upload"):
-                    obj.answer_document.save("answer." + data["answer_upload"].name.rsplit(".", 1)[-1],
-                                             data["answer_upload"])
+                    obj.answer_document.save(
+                        "answer." + data["answer_upload"].name.rsplit(".", 1)[-1], data["answer_upload"]
+                    )
         except workflow.WorkflowError as error:
-            self.message_user(request, _("Nothing was saved: %(reason)s") % {"reason": error.message},
-                              messages.ERROR)
+            self.message_user(request, _("Nothing was saved: %(reason)s") % {"reason": error.message}, messages.ERROR)
             obj.refresh_from_db()
 
     # --- the stored files, to moderators only, never cached ---
@@ -169,8 +237,11 @@ class AuthorityRequestAdmin(admin.ModelAdmin):
         file = getattr(item, field)
         if not file:
             raise Http404
-        response = FileResponse(file.open("rb"), as_attachment=True,
-                                filename=f"{item.report.reference}-{field}-{item.pk}.{file.name.rsplit('.', 1)[-1]}")
+        response = FileResponse(
+            file.open("rb"),
+            as_attachment=True,
+            filename=f"{item.report.reference}-{field}-{item.pk}.{file.name.rsplit('.', 1)[-1]}",
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "no-store, private"

@@ -25,8 +25,9 @@ class AuthorityChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        if not (isinstance(value, str | int) and str(value).isascii() and str(value).isdigit()
-                and len(str(value)) <= 12):
+        if not (
+            isinstance(value, str | int) and str(value).isascii() and str(value).isdigit() and len(str(value)) <= 12
+        ):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
@@ -40,12 +41,13 @@ class LetterForm(forms.Form):
     """Which body, which kind of letter, which language; the bodies offered are the report's region's
     and the national ones (Authority.objects.for_region)."""
 
-    authority = AuthorityChoiceField(label=_("Addressed to"), queryset=Authority.objects.none(),
-                                     empty_label=None)
-    kind = forms.ChoiceField(label=_("Kind of letter"), choices=RequestKind.choices, widget=forms.RadioSelect,
-                             initial=RequestKind.COMPLAINT)
-    language = forms.ChoiceField(label=_("Language of the letter"), choices=LETTER_LANGUAGES,
-                                 widget=forms.RadioSelect, initial="ru")
+    authority = AuthorityChoiceField(label=_("Addressed to"), queryset=Authority.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(
+        label=_("Kind of letter"), choices=RequestKind.choices, widget=forms.RadioSelect, initial=RequestKind.COMPLAINT
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the letter"), choices=LETTER_LANGUAGES, widget=forms.RadioSelect, initial="ru"
+    )
 
     def __init__(self, *args, report, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,14 +69,18 @@ class ReporterLetterForm(LetterForm):
     """The reporter's letter: their name and address go in only if they tick the box and type them."""
 
     include_contact = forms.BooleanField(
-        label=_("Put my name and address in the letter"), required=False,
+        label=_("Put my name and address in the letter"),
+        required=False,
         help_text=_("Only in the letter you download: we do not keep it. Leave it unticked to write them by hand."),
     )
     sender_name = forms.CharField(label=_("Your full name"), max_length=NAME_LENGTH, required=False)
-    sender_address = forms.CharField(label=_("Your postal address"), max_length=ADDRESS_LENGTH, required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}))
-    sender_contact = forms.CharField(label=_("Phone or e-mail (optional)"), max_length=CONTACT_LENGTH,
-                                     required=False)
+    sender_address = forms.CharField(
+        label=_("Your postal address"),
+        max_length=ADDRESS_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    sender_contact = forms.CharField(label=_("Phone or e-mail (optional)"), max_length=CONTACT_LENGTH, required=False)
 
     def clean(self):
         data = super().clean()
@@ -114,19 +120,26 @@ class GenerateLetterForm(forms.ModelForm):
         data = super().clean()
         report, authority = data.get("report"), data.get("authority")
         if report and authority and authority.region not in ("", report.region):
-            self.add_error("authority", _("This body is not for the report's region. Choose one of that "
-                                          "region or a national body."))
+            self.add_error(
+                "authority",
+                _("This body is not for the report's region. Choose one of that region or a national body."),
+            )
         return data
 
 
 class RecordForm(forms.ModelForm):
     """The admin's change page: sending and the answer, checked so the record stays consistent."""
 
-    answer_upload = forms.FileField(label=_("answer (document)"), required=False,
-                                    help_text=_("A PDF or a photo of the answer. Checked by its content."))
+    answer_upload = forms.FileField(
+        label=_("answer (document)"),
+        required=False,
+        help_text=_("A PDF or a photo of the answer. Checked by its content."),
+    )
     mark_action_reported = forms.BooleanField(
-        label=_("Also record that action was reported"), required=False,
-        help_text=_("When the answer says what was done (written above)."))
+        label=_("Also record that action was reported"),
+        required=False,
+        help_text=_("When the answer says what was done (written above)."),
+    )
 
     class Meta:
         model = AuthorityRequest

@@ -67,11 +67,15 @@ def cited_files(report, language: str) -> list[CitedFile]:
         ]
 
 
-def letter_context(report, authority: Authority, kind: str, language: str, sender: Sender | None,
-                   today: datetime.date | None = None) -> dict:
+def letter_context(
+    report, authority: Authority, kind: str, language: str, sender: Sender | None, today: datetime.date | None = None
+) -> dict:
     with translation.override(language):
-        place = [report.project.name if report.project_id else report.public_site_name,
-                 report.public_settlement, report.get_region_display()]
+        place = [
+            report.project.name if report.project_id else report.public_site_name,
+            report.public_settlement,
+            report.get_region_display(),
+        ]
         return {
             "report": report,
             "authority_name": authority.name_in(language),
@@ -101,14 +105,21 @@ def _weasyprint():
     return weasyprint
 
 
-def render_letter(report, authority: Authority, kind: str, language: str, sender: Sender | None = None,
-                  today: datetime.date | None = None) -> bytes:
+def render_letter(
+    report,
+    authority: Authority,
+    kind: str,
+    language: str,
+    sender: Sender | None = None,
+    today: datetime.date | None = None,
+) -> bytes:
     """The letter as PDF bytes. `language` is "ru" or "kk"; `kind` a RequestKind value."""
     if language not in LANGUAGES or kind not in RequestKind.values:
         raise ValueError(f"no letter in {language!r} of kind {kind!r}")
     weasyprint = _weasyprint()
-    html = render_to_string(f"impacts/authorities/letter_{language}.html",
-                            letter_context(report, authority, kind, language, sender, today))
+    html = render_to_string(
+        f"impacts/authorities/letter_{language}.html", letter_context(report, authority, kind, language, sender, today)
+    )
     return weasyprint.HTML(string=html, base_url=str(FONT_FOLDER)).write_pdf()
 
 

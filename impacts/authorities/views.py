@@ -25,8 +25,10 @@ LETTERS_PER_REPORT_PER_DAY = 20
 
 def _too_many_letters(report) -> bool:
     since = timezone.now() - timedelta(days=1)
-    return AuthorityRequest.objects.filter(report=report, created_by_reporter=True,
-                                           created__gte=since).count() >= LETTERS_PER_REPORT_PER_DAY
+    return (
+        AuthorityRequest.objects.filter(report=report, created_by_reporter=True, created__gte=since).count()
+        >= LETTERS_PER_REPORT_PER_DAY
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,9 +49,14 @@ def reporter_letter(request, token):
 def _download(report, form: ReporterLetterForm) -> HttpResponse:
     data, sender = form.cleaned_data, form.sender()
     pdf = letter.render_letter(report, data["authority"], data["kind"], data["language"], sender)
-    record = AuthorityRequest(report=report, authority=data["authority"], kind=data["kind"],
-                              language=data["language"], created_by_reporter=True,
-                              includes_reporter_contact=sender is not None)
+    record = AuthorityRequest(
+        report=report,
+        authority=data["authority"],
+        kind=data["kind"],
+        language=data["language"],
+        created_by_reporter=True,
+        includes_reporter_contact=sender is not None,
+    )
     if sender is None:
         record.store_letter(pdf)  # nothing personal in it: kept, as a moderator's letter is
     record.save()

@@ -43,19 +43,27 @@ def _report_resemblances(request, report_id: int) -> dict:
 
 
 def _compare_link(item, match) -> str:
-    return format_html(' <a href="{}">{}</a>', reverse("admin:impacts_evidence_compare",
-                                                      args=[item.pk, match.evidence.pk]),
-                       _("Compare side by side"))
+    return format_html(
+        ' <a href="{}">{}</a>',
+        reverse("admin:impacts_evidence_compare", args=[item.pk, match.evidence.pk]),
+        _("Compare side by side"),
+    )
 
 
 def _sentence(match) -> str:
     other = match.evidence
-    values = {"evidence": other.pk, "reference": other.report.reference,
-              "status": other.report.get_status_display().lower(), "distance": match.distance}
+    values = {
+        "evidence": other.pk,
+        "reference": other.report.reference,
+        "status": other.report.get_status_display().lower(),
+        "distance": match.distance,
+    }
     if match.same_file:
         return _("The same file was also sent with report %(reference)s (evidence %(evidence)s, %(status)s).") % values
-    return _("This photo resembles evidence %(evidence)s of report %(reference)s (%(status)s), "
-             "distance %(distance)s.") % values
+    return (
+        _("This photo resembles evidence %(evidence)s of report %(reference)s (%(status)s), distance %(distance)s.")
+        % values
+    )
 
 
 def resemblance_note(request, item) -> str:
@@ -66,8 +74,10 @@ def resemblance_note(request, item) -> str:
     if matches:
         return format_html_join("", "<p>{}{}</p>", ((_sentence(m), _compare_link(item, m)) for m in matches))
     if item.phash is None:
-        return _("Not compared with other reports' photos (not a picture, or not processed yet). "
-                 "No other report has the same file.")
+        return _(
+            "Not compared with other reports' photos (not a picture, or not processed yet). "
+            "No other report has the same file."
+        )
     return _("No other report has this file or a photo like it.")
 
 
@@ -76,10 +86,16 @@ class EvidenceIntegrityAdmin:
 
     def get_urls(self):
         return [
-            path("evidence/<int:pk>/compare/<int:other>/", self.admin_site.admin_view(self.compare_view),
-                 name="impacts_evidence_compare"),
-            path("<int:pk>/custody-log/", self.admin_site.admin_view(self.custody_log_view),
-                 name="impacts_impactreport_custody_log"),
+            path(
+                "evidence/<int:pk>/compare/<int:other>/",
+                self.admin_site.admin_view(self.compare_view),
+                name="impacts_evidence_compare",
+            ),
+            path(
+                "<int:pk>/custody-log/",
+                self.admin_site.admin_view(self.custody_log_view),
+                name="impacts_impactreport_custody_log",
+            ),
             *super().get_urls(),
         ]
 

@@ -132,13 +132,28 @@ def _history_events(report) -> list[Event]:
     events, previous = [], None
     for record in records:
         if record.history_type == "+":
-            events.append(Event(record.history_date, 0, "report_received", record.history_user,
-                                "" if record.history_user else "reporter"))
+            events.append(
+                Event(
+                    record.history_date,
+                    0,
+                    "report_received",
+                    record.history_user,
+                    "" if record.history_user else "reporter",
+                )
+            )
         elif record.history_type == "~" and previous is not None:
             changed = sorted(set(record.diff_against(previous).changed_fields) - WORKFLOW_FIELDS)
             if changed:
-                events.append(Event(record.history_date, 2, "report_edited", record.history_user, "system",
-                                    detail={"fields": changed}))
+                events.append(
+                    Event(
+                        record.history_date,
+                        2,
+                        "report_edited",
+                        record.history_user,
+                        "system",
+                        detail={"fields": changed},
+                    )
+                )
         previous = record
     if not any(event.action == "report_received" for event in events):
         events.append(Event(report.created, 0, "report_received", None, "reporter"))
@@ -148,19 +163,31 @@ def _history_events(report) -> list[Event]:
 def _evidence_events(report) -> list[Event]:
     events = []
     for item in report.evidence.order_by("created", "id"):
-        detail = {"evidence": item.pk, "kind": item.kind, "content_type": item.content_type, "size": item.size,
-                  "public_copy_sha256": item.public_sha256 or None}
+        detail = {
+            "evidence": item.pk,
+            "kind": item.kind,
+            "content_type": item.content_type,
+            "size": item.size,
+            "public_copy_sha256": item.public_sha256 or None,
+        }
         events.append(Event(item.created, 1, "evidence_received", None, "reporter", item.sha256, detail))
         for access in item.sealed_accesses.select_related("user").order_by("at", "id"):
-            events.append(Event(access.at, 3, f"original_{access.action}", access.user, "", item.sha256,
-                                {"evidence": item.pk}))
+            events.append(
+                Event(access.at, 3, f"original_{access.action}", access.user, "", item.sha256, {"evidence": item.pk})
+            )
     return events
 
 
 def _transition_events(report) -> list[Event]:
     return [
-        Event(step.created, 2, step.action, step.actor, "" if step.actor_id else (step.actor_label or "reporter"),
-              detail={"from": step.from_status, "to": step.to_status})
+        Event(
+            step.created,
+            2,
+            step.action,
+            step.actor,
+            "" if step.actor_id else (step.actor_label or "reporter"),
+            detail={"from": step.from_status, "to": step.to_status},
+        )
         for step in report.transitions.select_related("actor").order_by("created", "id")
     ]
 
@@ -183,8 +210,9 @@ def report_events(report, *, exported_by) -> list[Event]:
     """Everything the site recorded about `report` and its files, oldest first, then the export."""
     events = _history_events(report) + _evidence_events(report) + _transition_events(report)
     events.sort(key=lambda event: (event.time, event.order))
-    events.append(Event(timezone.now(), 9, EXPORTED, exported_by,
-                        detail={"entries_before": len(events), "status": report.status}))
+    events.append(
+        Event(timezone.now(), 9, EXPORTED, exported_by, detail={"entries_before": len(events), "status": report.status})
+    )
     return events
 
 

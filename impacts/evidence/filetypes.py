@@ -43,10 +43,28 @@ _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 # Brands that mean a still image (HEIF, AVIF), never a video, whatever else the box lists.
 _IMAGE_BRANDS = _HEIF_BRANDS | {b"mif1", b"msf1", b"miaf", b"avif", b"avis", b"avci", b"heif"}
 _SOUND_BRANDS = {b"M4A ", b"M4B "}
-_THREE_GP_BRANDS = {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3gs7", b"3ge6", b"3ge7", b"3gg6", b"3g2a", b"3g2b",
-                    b"3g2c"}
-_MP4_BRANDS = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ",
-               b"M4VH", b"M4VP", b"mmp4", b"MSNV", b"dash", b"f4v ", b"hvc1", b"XAVC", b"NDAS"}
+_THREE_GP_BRANDS = {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3gs7", b"3ge6", b"3ge7", b"3gg6", b"3g2a", b"3g2b", b"3g2c"}
+_MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso3",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"M4V ",
+    b"M4VH",
+    b"M4VP",
+    b"mmp4",
+    b"MSNV",
+    b"dash",
+    b"f4v ",
+    b"hvc1",
+    b"XAVC",
+    b"NDAS",
+}
 _EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 # MPEG audio frame header: 11 sync bits, then version (not "reserved") and layer (not "reserved").
 _MP3_VERSIONS = {0b00, 0b10, 0b11}

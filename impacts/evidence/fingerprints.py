@@ -195,11 +195,18 @@ def near_duplicates(items: Sequence, threshold: int | None = None) -> dict[int, 
     if not hashed:
         return found
     model = type(hashed[0])
-    candidates = (model.objects.filter(candidates_filter([item.phash for item in hashed], threshold))
-                  .exclude(report_id__in={item.report_id for item in hashed}).order_by()
-                  .values_list("pk", "phash", "sha256"))
-    hits = [(item, pk, apart, sha256 == item.sha256) for pk, value, sha256 in candidates for item in hashed
-            if (apart := distance(item.phash, value)) <= threshold]
+    candidates = (
+        model.objects.filter(candidates_filter([item.phash for item in hashed], threshold))
+        .exclude(report_id__in={item.report_id for item in hashed})
+        .order_by()
+        .values_list("pk", "phash", "sha256")
+    )
+    hits = [
+        (item, pk, apart, sha256 == item.sha256)
+        for pk, value, sha256 in candidates
+        for item in hashed
+        if (apart := distance(item.phash, value)) <= threshold
+    ]
     others = model.objects.select_related("report").in_bulk({pk for _, pk, _, _ in hits}) if hits else {}
     for item, pk, apart, same in hits:
         found[item.pk].append(Resemblance(others[pk], apart, same))
@@ -216,8 +223,12 @@ def same_files(items: Sequence) -> dict[int, list[Resemblance]]:
     by_hash: dict[str, list] = {}
     for item in items:
         by_hash.setdefault(item.sha256, []).append(item)
-    others = (type(items[0]).objects.filter(sha256__in=list(by_hash))
-              .exclude(report_id__in={item.report_id for item in items}).select_related("report"))
+    others = (
+        type(items[0])
+        .objects.filter(sha256__in=list(by_hash))
+        .exclude(report_id__in={item.report_id for item in items})
+        .select_related("report")
+    )
     for other in others:
         for item in by_hash[other.sha256]:
             found[item.pk].append(Resemblance(other, None, same_file=True))

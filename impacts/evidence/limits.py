@@ -21,9 +21,7 @@ MEGABYTE = 1024 * 1024
 
 
 def empty(name: str) -> EvidenceRejected:
-    return EvidenceRejected(
-        _("“%(name)s” is empty (0 bytes). Please choose the file again.") % {"name": name}, "empty"
-    )
+    return EvidenceRejected(_("“%(name)s” is empty (0 bytes). Please choose the file again.") % {"name": name}, "empty")
 
 
 def too_large(name: str) -> EvidenceRejected:

@@ -34,8 +34,15 @@ GPS_PLACES = Decimal("0.000001")  # Evidence.gps_latitude has six decimal places
 MAX_CAPTURED_AT_CHARS = 40
 
 # Tags FFmpeg writes into every MP4/M4A it makes; none says anything about the reporter.
-STRUCTURAL_TAGS = {"major_brand", "minor_version", "compatible_brands", "language", "handler_name", "vendor_id",
-                   "duration"}
+STRUCTURAL_TAGS = {
+    "major_brand",
+    "minor_version",
+    "compatible_brands",
+    "language",
+    "handler_name",
+    "vendor_id",
+    "duration",
+}
 PUBLIC_HANDLER_NAMES = {"VideoHandler", "SoundHandler"}
 # Bytes that must never appear in the boxes of a public copy (everything but the coded picture
 # and sound, where four bytes turn up by chance): Apple's key list, vendor boxes, location, device
@@ -43,26 +50,95 @@ PUBLIC_HANDLER_NAMES = {"VideoHandler", "SoundHandler"}
 # FFmpeg's MP4 muxer always writes an `udta`/`meta` box holding an empty item list (`ilst`); an
 # item list with anything in it is refused.
 EMPTY_ITEM_LIST = b"\x00\x00\x00\x08ilst"
-FORBIDDEN_IN_BOXES = (b"keys", b"uuid", b"\xa9xyz", b"\xa9mak", b"\xa9mod",
-                      b"\xa9day", b"\xa9too", b"\xa9ART", b"\xa9nam", b"\xa9cmt", b"XMP_", b"ID3", b"Lavf")
+FORBIDDEN_IN_BOXES = (
+    b"keys",
+    b"uuid",
+    b"\xa9xyz",
+    b"\xa9mak",
+    b"\xa9mod",
+    b"\xa9day",
+    b"\xa9too",
+    b"\xa9ART",
+    b"\xa9nam",
+    b"\xa9cmt",
+    b"XMP_",
+    b"ID3",
+    b"Lavf",
+)
 # Long enough never to turn up by chance, so searched in every byte.
 FORBIDDEN_ANYWHERE = (b"ISO6709", b"com.apple.quicktime", b"com.android", b"x:xmpmeta", b"OpusTags", b"Lavc")
 
 _LANGUAGE_SUFFIX = re.compile(r"-[a-z]{3}$")
 _LABELS_BY_TAG = {
-    removed.GPS: {"location", "com.apple.quicktime.location.iso6709", "\xa9xyz", "xyz", "gps", "location_name",
-                  "com.apple.quicktime.location.name"},
-    removed.CAPTURE_TIME: {"creation_time", "com.apple.quicktime.creationdate", "date", "date_recorded",
-                           "creation_date", "date_released", "year", "timecode"},
-    removed.DEVICE: {"make", "model", "com.apple.quicktime.make", "com.apple.quicktime.model",
-                     "com.android.manufacturer", "com.android.model", "manufacturer", "device"},
-    removed.SOFTWARE: {"encoder", "encoded_by", "software", "com.apple.quicktime.software", "com.android.version",
-                       "writing_application", "muxing_application", "tool", "encoder_options"},
-    removed.MEDIA_TAGS: {"artist", "album", "album_artist", "title", "composer", "performer", "author",
-                         "copyright", "publisher", "genre", "track", "disc", "show", "network", "grouping",
-                         "com.apple.quicktime.author", "com.apple.quicktime.artist"},
-    removed.COMMENTS: {"comment", "description", "synopsis", "lyrics", "keywords", "subtitle",
-                       "com.apple.quicktime.description", "com.apple.quicktime.comment"},
+    removed.GPS: {
+        "location",
+        "com.apple.quicktime.location.iso6709",
+        "\xa9xyz",
+        "xyz",
+        "gps",
+        "location_name",
+        "com.apple.quicktime.location.name",
+    },
+    removed.CAPTURE_TIME: {
+        "creation_time",
+        "com.apple.quicktime.creationdate",
+        "date",
+        "date_recorded",
+        "creation_date",
+        "date_released",
+        "year",
+        "timecode",
+    },
+    removed.DEVICE: {
+        "make",
+        "model",
+        "com.apple.quicktime.make",
+        "com.apple.quicktime.model",
+        "com.android.manufacturer",
+        "com.android.model",
+        "manufacturer",
+        "device",
+    },
+    removed.SOFTWARE: {
+        "encoder",
+        "encoded_by",
+        "software",
+        "com.apple.quicktime.software",
+        "com.android.version",
+        "writing_application",
+        "muxing_application",
+        "tool",
+        "encoder_options",
+    },
+    removed.MEDIA_TAGS: {
+        "artist",
+        "album",
+        "album_artist",
+        "title",
+        "composer",
+        "performer",
+        "author",
+        "copyright",
+        "publisher",
+        "genre",
+        "track",
+        "disc",
+        "show",
+        "network",
+        "grouping",
+        "com.apple.quicktime.author",
+        "com.apple.quicktime.artist",
+    },
+    removed.COMMENTS: {
+        "comment",
+        "description",
+        "synopsis",
+        "lyrics",
+        "keywords",
+        "subtitle",
+        "com.apple.quicktime.description",
+        "com.apple.quicktime.comment",
+    },
     removed.XMP: {"xmp", "xmp_metadata"},
 }
 _LABEL_OF_TAG = {tag: label for label, tags in _LABELS_BY_TAG.items() for tag in tags}
@@ -102,8 +178,11 @@ class MediaResult:
 
 def unreadable(name: str) -> EvidenceRejected:
     return EvidenceRejected(
-        _("“%(name)s” looks like a video or voice message but could not be played: it may be damaged or "
-          "incomplete. Please send it again.") % {"name": name},
+        _(
+            "“%(name)s” looks like a video or voice message but could not be played: it may be damaged or "
+            "incomplete. Please send it again."
+        )
+        % {"name": name},
         "unreadable",
     )
 
@@ -122,8 +201,7 @@ def too_long(name: str, kind: str) -> EvidenceRejected:
         minutes = settings.KZCN_AUDIO_MAX_SECONDS // 60
         message = ngettext(
             "“%(name)s” is too long: a voice message can be at most %(minutes)d minute. Please send a shorter one.",
-            "“%(name)s” is too long: a voice message can be at most %(minutes)d minutes. Please send a shorter "
-            "one.",
+            "“%(name)s” is too long: a voice message can be at most %(minutes)d minutes. Please send a shorter one.",
             minutes,
         )
     return EvidenceRejected(message % {"name": name, "minutes": minutes}, "too_long")
@@ -131,24 +209,23 @@ def too_long(name: str, kind: str) -> EvidenceRejected:
 
 def too_many_pixels(name: str) -> EvidenceRejected:
     return EvidenceRejected(
-        _("“%(name)s” is a video of a higher resolution than we can process. Please record or send it "
-          "at 4K or lower.") % {"name": name},
+        _("“%(name)s” is a video of a higher resolution than we can process. Please record or send it at 4K or lower.")
+        % {"name": name},
         "too_many_pixels",
     )
 
 
 def too_costly(name: str) -> EvidenceRejected:
     return EvidenceRejected(
-        _("“%(name)s” is a video or sound file too heavy for us to process. Please send a shorter or "
-          "smaller one.") % {"name": name},
+        _("“%(name)s” is a video or sound file too heavy for us to process. Please send a shorter or smaller one.")
+        % {"name": name},
         "too_costly",
     )
 
 
 def no_sound(name: str) -> EvidenceRejected:
     return EvidenceRejected(
-        _("“%(name)s” has no picture or sound we can play. Please check the file and send it again.")
-        % {"name": name},
+        _("“%(name)s” has no picture or sound we can play. Please check the file and send it again.") % {"name": name},
         "no_sound",
     )
 
@@ -274,8 +351,11 @@ def leftover_metadata(facts: dict, public_bytes: bytes) -> list[str]:
     if boxes.count(b"ilst") != boxes.count(EMPTY_ITEM_LIST):
         problems.append("a tag item list")
     problems += [f"bytes {marker!r}" for marker in FORBIDDEN_ANYWHERE if marker in public_bytes]
-    problems += [f"value of {key}" for key, value in _identifying_values(facts["tags"])
-                 if value.encode("utf-8", "replace") in public_bytes]
+    problems += [
+        f"value of {key}"
+        for key, value in _identifying_values(facts["tags"])
+        if value.encode("utf-8", "replace") in public_bytes
+    ]
     return problems
 
 
@@ -283,16 +363,16 @@ def boxes_outside_media_data(data: bytes) -> bytes:
     """An MP4's top-level boxes except the coded media (`mdat`): where tags and atoms would be."""
     kept, position = bytearray(), 0
     while position + 8 <= len(data):
-        size, kind = int.from_bytes(data[position:position + 4], "big"), data[position + 4:position + 8]
+        size, kind = int.from_bytes(data[position : position + 4], "big"), data[position + 4 : position + 8]
         header = 8
         if size == 1:
-            size, header = int.from_bytes(data[position + 8:position + 16], "big"), 16
+            size, header = int.from_bytes(data[position + 8 : position + 16], "big"), 16
         elif size == 0:
             size = len(data) - position
         if size < header:  # not a box structure we wrote: search all of it
             return data
         if kind != b"mdat":
-            kept += data[position:position + size]
+            kept += data[position : position + size]
         position += size
     return bytes(kept)
 
@@ -394,8 +474,11 @@ def _degrees(sign: str, number: str, *, degree_digits: int) -> Decimal | None:
     elif extra == 2:
         value = Decimal(whole[:degree_digits]) + Decimal(whole[degree_digits:] + fraction) / 60
     elif extra == 4:
-        value = (Decimal(whole[:degree_digits]) + Decimal(whole[degree_digits:degree_digits + 2]) / 60
-                 + Decimal(whole[degree_digits + 2:] + fraction) / 3600)
+        value = (
+            Decimal(whole[:degree_digits])
+            + Decimal(whole[degree_digits : degree_digits + 2]) / 60
+            + Decimal(whole[degree_digits + 2 :] + fraction) / 3600
+        )
     else:
         return None
     return -value if sign == "-" else value

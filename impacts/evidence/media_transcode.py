@@ -139,8 +139,9 @@ def public_size(width: int, height: int) -> tuple[int, int]:
 def upright_filters(rotation: int) -> list[tuple[str, str]]:
     """Filters that turn a frame upright; `rotation` is counterclockwise, as PyAV reports it."""
     turn = (-round(rotation / 90) * 90) % 360  # clockwise degrees to apply
-    return {90: [("transpose", "clock")], 180: [("hflip", ""), ("vflip", "")],
-            270: [("transpose", "cclock")]}.get(turn, [])
+    return {90: [("transpose", "clock")], 180: [("hflip", ""), ("vflip", "")], 270: [("transpose", "cclock")]}.get(
+        turn, []
+    )
 
 
 def output_rate(stream) -> Fraction:
@@ -170,8 +171,11 @@ class VideoTrack:
         upright = (frame.height, frame.width) if turned and turned[0][0] == "transpose" else self.shape[:2]
         width, height = public_size(*upright)
         graph = av.filter.Graph()
-        nodes = [graph.add_buffer(width=frame.width, height=frame.height, format=frame.format.name,
-                                  time_base=self.stream.time_base)]
+        nodes = [
+            graph.add_buffer(
+                width=frame.width, height=frame.height, format=frame.format.name, time_base=self.stream.time_base
+            )
+        ]
         nodes.append(graph.add("fps", f"fps={self.rate}"))
         nodes += [graph.add(name, arguments) for name, arguments in turned]
         nodes.append(graph.add("scale", f"{width}:{height}:flags=bilinear"))
@@ -328,8 +332,12 @@ def transcode(parameters: dict) -> dict:
 
     deadline = time.monotonic() + parameters["seconds"]
     try:
-        source = av.open(parameters["source"], format=parameters["demuxer"], metadata_errors="ignore",
-                         options={"protocol_whitelist": "file", "export_xmp": "1"})
+        source = av.open(
+            parameters["source"],
+            format=parameters["demuxer"],
+            metadata_errors="ignore",
+            options={"protocol_whitelist": "file", "export_xmp": "1"},
+        )
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as error:
         raise Refused(EXIT_UNREADABLE) from error
     with source:
@@ -357,12 +365,15 @@ def _transcode_open(source, parameters: dict, deadline: float) -> dict:
         if context.width * context.height > parameters["max_pixels"]:
             raise Refused(EXIT_TOO_MANY_PIXELS)
         context.thread_count = 2
-    facts = {"kind": kind, "tags": tags_of(source), "streams": stream_kinds(source),
-             "xmp": has_xmp(parameters["source"])}
+    facts = {
+        "kind": kind,
+        "tags": tags_of(source),
+        "streams": stream_kinds(source),
+        "xmp": has_xmp(parameters["source"]),
+    }
 
     muxer = "mp4" if kind == "video" else "ipod"
-    output = av.open(parameters["public"], "w", format=muxer,
-                     options={"movflags": "+faststart", "fflags": "+bitexact"})
+    output = av.open(parameters["public"], "w", format=muxer, options={"movflags": "+faststart", "fflags": "+bitexact"})
     tracks = Tracks(output, video_stream, audio_stream)
     try:
         for packet, frame in decoded(source, [s for s in (video_stream, audio_stream) if s is not None], deadline):
@@ -375,7 +386,7 @@ def _transcode_open(source, parameters: dict, deadline: float) -> dict:
     finally:
         output.close()
     video, audio = tracks.video, tracks.audio
-    if (video.count == 0 if video is not None else audio is None or audio.samples == 0):
+    if video.count == 0 if video is not None else audio is None or audio.samples == 0:
         raise Refused(EXIT_UNREADABLE)
     if written_bytes(parameters["public"]) > parameters["max_output_bytes"]:
         raise Refused(EXIT_TOO_BIG)

@@ -179,10 +179,7 @@ def check_pdf(fileobj, name: str, scanner: PdfNameScanner | None) -> PdfReader:
         reader = PdfReader(fileobj, strict=False)
         if reader.is_encrypted:
             raise EvidenceRejected(
-                _(
-                    "“%(name)s” is protected with a password or encryption. Please send a copy "
-                    "without protection."
-                )
+                _("“%(name)s” is protected with a password or encryption. Please send a copy without protection.")
                 % {"name": name},
                 "pdf_encrypted",
             )

@@ -61,8 +61,9 @@ def page_scale(width: float, height: float, dpi: int, max_pixels: int) -> float:
     return scale
 
 
-def rebuild(data: bytes, *, dpi: int, max_page_pixels: int, max_pages: int, quality: int,
-            max_output_bytes: int, seconds: float) -> bytes:
+def rebuild(
+    data: bytes, *, dpi: int, max_page_pixels: int, max_pages: int, quality: int, max_output_bytes: int, seconds: float
+) -> bytes:
     """The public PDF for the original `data`; raises Refused with an exit code when unfit."""
     import pypdfium2 as pdfium
 
@@ -131,7 +132,8 @@ def write_pdf(pages: list[PagePicture]) -> bytes:
         add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
         add(
             b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
-            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n" % (*page.pixels, len(page.jpeg))
+            b"/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n"
+            % (*page.pixels, len(page.jpeg))
             + page.jpeg
             + b"\nendstream"
         )

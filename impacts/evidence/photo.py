@@ -38,10 +38,7 @@ PngImagePlugin.MAX_TEXT_MEMORY = min(PngImagePlugin.MAX_TEXT_MEMORY, 1024 * 1024
 
 def _unreadable_photo(name: str) -> EvidenceRejected:
     return EvidenceRejected(
-        _(
-            "“%(name)s” looks like a photo but could not be read: it may be damaged or incomplete. "
-            "Please send it again."
-        )
+        _("“%(name)s” looks like a photo but could not be read: it may be damaged or incomplete. Please send it again.")
         % {"name": name},
         "unreadable",
     )
@@ -85,9 +82,7 @@ def _process_photo(image: Image.Image, name: str) -> dict[str, Any]:
         width, height = height, width
     public = _to_rgb(public)
     thumbnail = public.copy()
-    thumbnail.thumbnail(
-        (settings.KZCN_THUMBNAIL_SIDE, settings.KZCN_THUMBNAIL_SIDE), Image.Resampling.LANCZOS
-    )
+    thumbnail.thumbnail((settings.KZCN_THUMBNAIL_SIDE, settings.KZCN_THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     return {
         "width": width,
         "height": height,

@@ -116,9 +116,7 @@ def _capture_time(exif: Image.Exif) -> str:
 def _gps_position(exif: Image.Exif) -> tuple[Decimal | None, Decimal | None]:
     try:
         gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        latitude = _gps_degrees(
-            gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N", "S", 90
-        )
+        latitude = _gps_degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "N", "S", 90)
         longitude = _gps_degrees(
             gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "E", "W", 180
         )

@@ -181,8 +181,7 @@ def _unsupported(name: str, allowed: str | None = None) -> EvidenceRejected:
 Preparer = Callable[[Any, FileType, str, "PdfNameScanner | None"], dict[str, Any]]
 
 
-def make_public_copy(fileobj, file_type: FileType, name: str,
-                     scanner: PdfNameScanner | None = None) -> dict[str, Any]:
+def make_public_copy(fileobj, file_type: FileType, name: str, scanner: PdfNameScanner | None = None) -> dict[str, Any]:
     """PreparedEvidence fields of the public copy (and the moderators' metadata) of one original.
 
     `fileobj` is positioned at the start. Raises EvidenceRejected when the file cannot be made safe.

@@ -60,8 +60,16 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 DEFAULT_LEASE_SECONDS = 10 * 60  # far longer than any job may take (a PDF's drawing stops at 30 s)
 # The Evidence fields a public copy sets besides its files (video/voice add theirs if the model has them).
-METADATA_FIELDS = ("kind", "width", "height", "captured_at", "gps_latitude", "gps_longitude", "removed_metadata",
-                   "duration_seconds")
+METADATA_FIELDS = (
+    "kind",
+    "width",
+    "height",
+    "captured_at",
+    "gps_latitude",
+    "gps_longitude",
+    "removed_metadata",
+    "duration_seconds",
+)
 
 
 def lease_seconds() -> int:

@@ -40,4 +40,3 @@ def run(script: str, parameters: dict, *, seconds: float, stdin: bytes | None = 
     return subprocess.run(  # noqa: S603 (our own interpreter and script, no shell)
         command, input=stdin, capture_output=True, timeout=seconds + 5, check=False
     )
-

@@ -163,7 +163,7 @@ def spreadsheet_cell(value, *, number: bool = False):
         return value if isinstance(value, int | Decimal) else Decimal(text)
     if not text or text[0].isalnum():  # most cells: nothing a spreadsheet could run
         return text
-    if text[0] < " " or text[LEADING_BLANKS.match(text).end():][:1] in FORMULA_STARTS:
+    if text[0] < " " or text[LEADING_BLANKS.match(text).end() :][:1] in FORMULA_STARTS:
         return "'" + text
     return text
 
@@ -209,8 +209,7 @@ def feature(row: dict, report_url: Callable[[str], str], severity_labels: dict) 
     return {
         "type": "Feature",
         # GeoJSON order is longitude, latitude.
-        "geometry": {"type": "Point", "coordinates": [float(row["public_longitude"]),
-                                                      float(row["public_latitude"])]},
+        "geometry": {"type": "Point", "coordinates": [float(row["public_longitude"]), float(row["public_latitude"])]},
         "properties": {
             "reference": row["reference"],
             "title": row["public_title"],

@@ -74,8 +74,10 @@ def current_fingerprint() -> str:
 
 def fingerprint() -> str:
     """What the dumps show, summed up: it changes whenever a published report or a project does."""
-    reports = ImpactReport.objects.published().order_by().aggregate(
-        count=Count("pk"), updated=Max("updated"), published=Max("published_at")
+    reports = (
+        ImpactReport.objects.published()
+        .order_by()
+        .aggregate(count=Count("pk"), updated=Max("updated"), published=Max("published_at"))
     )
     projects = Project.objects.order_by().aggregate(count=Count("pk"), updated=Max("updated"))
     basis = json.dumps([reports, projects], default=str, sort_keys=True)

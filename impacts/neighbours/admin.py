@@ -24,10 +24,19 @@ class ReportUpdateAdmin(ModeratorsOnly, admin.ModelAdmin):
     list_filter = ["state"]
     list_select_related = ["report", "moderated_by"]
     search_fields = ["report__reference"]
-    fields = ["report_link", "observed_on", "created", "text", "photos", "public_text", "moderation_reason",
-              "state", "moderator", "moderated_at"]
-    readonly_fields = ["report_link", "observed_on", "created", "text", "photos", "state", "moderator",
-                       "moderated_at"]
+    fields = [
+        "report_link",
+        "observed_on",
+        "created",
+        "text",
+        "photos",
+        "public_text",
+        "moderation_reason",
+        "state",
+        "moderator",
+        "moderated_at",
+    ]
+    readonly_fields = ["report_link", "observed_on", "created", "text", "photos", "state", "moderator", "moderated_at"]
     actions = ["publish_updates"]
 
     def has_change_permission(self, request, obj=None):
@@ -53,10 +62,17 @@ class ReportUpdateAdmin(ModeratorsOnly, admin.ModelAdmin):
             return "—"
         # Each photo's visibility is set in the report's own evidence list (the report's admin page).
         return format_html_join(
-            " ", '<a href="{}"><img src="{}" alt="{}" style="max-height:8rem"></a> {}',
-            ((reverse("impacts:evidence_file", args=[item.pk, "public"]),
-              reverse("impacts:evidence_file", args=[item.pk, "thumb"]), item.original_name,
-              f"{item.get_visibility_display()} · {item.get_state_display()}") for item in items),
+            " ",
+            '<a href="{}"><img src="{}" alt="{}" style="max-height:8rem"></a> {}',
+            (
+                (
+                    reverse("impacts:evidence_file", args=[item.pk, "public"]),
+                    reverse("impacts:evidence_file", args=[item.pk, "thumb"]),
+                    item.original_name,
+                    f"{item.get_visibility_display()} · {item.get_state_display()}",
+                )
+                for item in items
+            ),
         )
 
     @admin.display(description=gettext_lazy("moderated by"))
@@ -69,19 +85,26 @@ class ReportUpdateAdmin(ModeratorsOnly, admin.ModelAdmin):
         if decision is None:
             return super().response_change(request, obj)
         if obj.report.status != Status.PUBLISHED:
-            self.message_user(request, _("Your edits were saved, but the report is no longer published."),
-                              messages.ERROR)
+            self.message_user(
+                request, _("Your edits were saved, but the report is no longer published."), messages.ERROR
+            )
         elif decision == "_reject":
             if not obj.moderation_reason.strip():
-                self.message_user(request, _("Your edits were saved, but the update was not rejected: please give "
-                                             "a reason."), messages.ERROR)
+                self.message_user(
+                    request,
+                    _("Your edits were saved, but the update was not rejected: please give a reason."),
+                    messages.ERROR,
+                )
             else:
                 obj.reject(by=request.user, reason=obj.moderation_reason)
                 self.message_user(request, _("The update was rejected."), messages.SUCCESS)
         else:
             obj.publish(by=request.user, approve_photos=decision == "_publish")
-            self.message_user(request, _("The update is published on the timeline of %(reference)s.")
-                              % {"reference": obj.report.reference}, messages.SUCCESS)
+            self.message_user(
+                request,
+                _("The update is published on the timeline of %(reference)s.") % {"reference": obj.report.reference},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(request.get_full_path())
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -91,8 +114,11 @@ class ReportUpdateAdmin(ModeratorsOnly, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Publish the selected updates, with their photos"))
     def publish_updates(self, request, queryset):
-        waiting = [u for u in queryset.select_related("report").filter(state=UpdateState.SUBMITTED)
-                   if u.report.status == Status.PUBLISHED]
+        waiting = [
+            u
+            for u in queryset.select_related("report").filter(state=UpdateState.SUBMITTED)
+            if u.report.status == Status.PUBLISHED
+        ]
         for update in waiting:
             update.publish(by=request.user)
         text = ngettext("%(count)d update published.", "%(count)d updates published.", len(waiting))

@@ -39,10 +39,12 @@ class ReportUpdateForm(EvidenceFormMixin, forms.ModelForm):
         self.fields["observed_on"].help_text = _("The day you saw it. Not in the future.")
         self.fields["text"].help_text = _(
             "Up to %(limit)d characters. Please do not write names, phone numbers or exact addresses: "
-            "this text is published after a moderator checks it.") % {"limit": UPDATE_TEXT_MAX_LENGTH}
-        self.fields["files"].help_text = _("Up to %(count)d photos (JPEG, PNG, WebP or HEIC). "
-                                           "Location and camera details are removed before anything is shown."
-                                           ) % {"count": UPDATE_MAX_PHOTOS}
+            "this text is published after a moderator checks it."
+        ) % {"limit": UPDATE_TEXT_MAX_LENGTH}
+        self.fields["files"].help_text = _(
+            "Up to %(count)d photos (JPEG, PNG, WebP or HEIC). "
+            "Location and camera details are removed before anything is shown."
+        ) % {"count": UPDATE_MAX_PHOTOS}
         self.fields["files"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp,image/heic"
 
     def clean_observed_on(self):
@@ -50,8 +52,10 @@ class ReportUpdateForm(EvidenceFormMixin, forms.ModelForm):
         if observed > timezone.localdate():
             raise ValidationError(_("The date cannot be in the future."))
         if observed < self.report.observed_on:
-            raise ValidationError(_("The date cannot be before the report's own date (%(date)s).")
-                                  % {"date": self.report.observed_on.isoformat()})
+            raise ValidationError(
+                _("The date cannot be before the report's own date (%(date)s).")
+                % {"date": self.report.observed_on.isoformat()}
+            )
         return observed
 
     def clean_text(self):
@@ -63,14 +67,17 @@ class ReportUpdateForm(EvidenceFormMixin, forms.ModelForm):
     def clean_files(self):
         files = self.cleaned_data.get("files") or []
         if len(files) > UPDATE_MAX_PHOTOS:
-            raise ValidationError(_("You chose %(count)d photos, but an update can have at most %(limit)d.")
-                                  % {"count": len(files), "limit": UPDATE_MAX_PHOTOS})
+            raise ValidationError(
+                _("You chose %(count)d photos, but an update can have at most %(limit)d.")
+                % {"count": len(files), "limit": UPDATE_MAX_PHOTOS}
+            )
         files = super().clean_files()
         not_photos = [p.original_name for p in self.prepared_evidence if p.kind != "photo"]
         if not_photos:
             self.prepared_evidence = []
-            raise ValidationError(_("Only photos can be sent with an update: %(names)s")
-                                  % {"names": ", ".join(not_photos)})
+            raise ValidationError(
+                _("Only photos can be sent with an update: %(names)s") % {"names": ", ".join(not_photos)}
+            )
         return files
 
     def save_update(self, *, writer, submission_key: str) -> ReportUpdate:
@@ -88,7 +95,6 @@ class ReportUpdateForm(EvidenceFormMixin, forms.ModelForm):
         return update
 
 
-
 FOLLOWUP_TEXT_MAX_LENGTH = 1000
 
 
@@ -99,15 +105,20 @@ class ReporterFollowUpForm(forms.Form):
     after the report changed) is refused by the workflow instead of moving it again.
     """
 
-    action = forms.ChoiceField(choices=[("reporter_continues", "reporter_continues"),
-                                        ("reporter_resolved", "reporter_resolved")], widget=forms.HiddenInput)
+    action = forms.ChoiceField(
+        choices=[("reporter_continues", "reporter_continues"), ("reporter_resolved", "reporter_resolved")],
+        widget=forms.HiddenInput,
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
-    message = forms.CharField(label=_("In a few words, what you see now"), widget=forms.Textarea(attrs={"rows": 3}),
-                              max_length=FOLLOWUP_TEXT_MAX_LENGTH,
-                              error_messages={"max_length": _too_long_message()})
+    message = forms.CharField(
+        label=_("In a few words, what you see now"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=FOLLOWUP_TEXT_MAX_LENGTH,
+        error_messages={"max_length": _too_long_message()},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["message"].help_text = _(
-            "For the moderators: it is not published. Up to %(limit)d characters.") % {
-            "limit": FOLLOWUP_TEXT_MAX_LENGTH}
+        self.fields["message"].help_text = _("For the moderators: it is not published. Up to %(limit)d characters.") % {
+            "limit": FOLLOWUP_TEXT_MAX_LENGTH
+        }

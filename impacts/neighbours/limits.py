@@ -10,7 +10,6 @@ holds nothing but its report and time.
   against UPDATES_PER_IP.
 """
 
-
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -35,8 +34,10 @@ def _minutes_left() -> int:
 
 
 def _too_many() -> str:
-    return _("There have been many requests from your connection in a short time. "
-             "Please try again in about %(minutes)d minutes.") % {"minutes": _minutes_left()}
+    return _(
+        "There have been many requests from your connection in a short time. "
+        "Please try again in about %(minutes)d minutes."
+    ) % {"minutes": _minutes_left()}
 
 
 def mark_problem(request, report) -> tuple[str, str | None]:
@@ -63,8 +64,10 @@ def take_update_allowance(request) -> str | None:
     key = _key("update.ip", abuse.client_ip(request))
     if abuse.hit(key, _window()[1] + 1) > UPDATES_PER_IP:
         give_back(key)
-        return _("You have sent several updates in a short time. To protect the site from floods, please try "
-                 "again in about %(minutes)d minutes. What you typed is still here.") % {"minutes": _minutes_left()}
+        return _(
+            "You have sent several updates in a short time. To protect the site from floods, please try "
+            "again in about %(minutes)d minutes. What you typed is still here."
+        ) % {"minutes": _minutes_left()}
     request._kzcn_update_allowance = key
     return None
 

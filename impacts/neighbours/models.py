@@ -10,8 +10,9 @@ class NeighbourMark(models.Model):
     """One "this affects me too". Nothing about the visitor is kept: the abuse limits live in the cache
     and expire with their window."""
 
-    report = models.ForeignKey("impacts.ImpactReport", on_delete=models.CASCADE, related_name="neighbour_marks",
-                               verbose_name=_("report"))
+    report = models.ForeignKey(
+        "impacts.ImpactReport", on_delete=models.CASCADE, related_name="neighbour_marks", verbose_name=_("report")
+    )
     created = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -30,20 +31,29 @@ class UpdateState(models.TextChoices):
 
 
 class ReportUpdate(models.Model):
-    """"Still happening on …": an update to a published report, by anyone, moderated like a report."""
+    """ "Still happening on …": an update to a published report, by anyone, moderated like a report."""
 
-    report = models.ForeignKey("impacts.ImpactReport", on_delete=models.CASCADE, related_name="updates",
-                               verbose_name=_("report"))
+    report = models.ForeignKey(
+        "impacts.ImpactReport", on_delete=models.CASCADE, related_name="updates", verbose_name=_("report")
+    )
     observed_on = models.DateField(_("date observed"))
     text = models.TextField(_("what you see now"), max_length=3000)
-    public_text = models.TextField(_("public text"), blank=True,
-                                   help_text=_("Redact names, phone numbers and exact addresses here."))
+    public_text = models.TextField(
+        _("public text"), blank=True, help_text=_("Redact names, phone numbers and exact addresses here.")
+    )
     submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    state = models.CharField(_("state"), max_length=10, choices=UpdateState.choices,
-                             default=UpdateState.SUBMITTED, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=UpdateState.choices, default=UpdateState.SUBMITTED, db_index=True
+    )
     created = models.DateTimeField(_("received"), default=timezone.now)
-    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("moderated by"))
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderated by"),
+    )
     moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
     moderation_reason = models.TextField(_("reason"), blank=True)
 
@@ -90,7 +100,8 @@ class ReportUpdate(models.Model):
             self.save()
             if approve_photos:
                 self.evidence.filter(visibility=EvidenceVisibility.PENDING).update(
-                    visibility=EvidenceVisibility.APPROVED)
+                    visibility=EvidenceVisibility.APPROVED
+                )
 
     def reject(self, *, by, reason: str) -> None:
         """Refuse this update; its photos stay hidden from the public."""

@@ -66,8 +66,12 @@ def affects_me(request, reference):
     if request.method == "GET" or _cross_site(request):
         return _confirmation_page(request, report)
     if abuse.honeypot_filled(request.POST):
-        return _confirmation_page(request, report, _("The form could not be accepted. If you are a person, "
-                                                     "please leave the “website” field empty."), status=400)
+        return _confirmation_page(
+            request,
+            report,
+            _("The form could not be accepted. If you are a person, please leave the “website” field empty."),
+            status=400,
+        )
     token = abuse.read_form_token(request.POST.get(abuse.TIMESTAMP_FIELD))
     if token is None or token.problem():
         # A copy of the page from long ago, or a press within a second of loading it: ask once more.
@@ -92,8 +96,11 @@ def _confirmation_page(request, report, problem: str | None = None, status: int 
 
 def mark_form_fields() -> dict:
     """The hidden fields of the "affects me too" button, for the report page and the confirmation page."""
-    return {"honeypot_name": abuse.HONEYPOT_FIELD, "timestamp_name": abuse.TIMESTAMP_FIELD,
-            "timestamp": abuse.new_form_token()}
+    return {
+        "honeypot_name": abuse.HONEYPOT_FIELD,
+        "timestamp_name": abuse.TIMESTAMP_FIELD,
+        "timestamp": abuse.new_form_token(),
+    }
 
 
 def mark_message(outcome: str | None) -> str:

@@ -104,8 +104,12 @@ def _grid(reports: QuerySet, cell: float) -> list[dict]:
         reports.order_by()
         .annotate(cell_y=_cell_index("public_latitude", cell), cell_x=_cell_index("public_longitude", cell))
         .values("cell_y", "cell_x")
-        .annotate(count=Count("pk"), lat=Avg(_degrees("public_latitude")), lon=Avg(_degrees("public_longitude")),
-                  first=Min("pk"))
+        .annotate(
+            count=Count("pk"),
+            lat=Avg(_degrees("public_latitude")),
+            lon=Avg(_degrees("public_longitude")),
+            first=Min("pk"),
+        )
         .order_by()
     )
 
@@ -150,8 +154,9 @@ def _single(report, language_url) -> dict:
     }
 
 
-def clustered(reports: QuerySet, view: MapView, *, filtered: bool = True,
-              language_url=lambda report: report.get_absolute_url()) -> dict:
+def clustered(
+    reports: QuerySet, view: MapView, *, filtered: bool = True, language_url=lambda report: report.get_absolute_url()
+) -> dict:
     """The view's clusters and single reports (two queries at most), ready for JSON.
 
     `reports` must start from `ImpactReport.objects.published()`; it may carry the page's filters
@@ -169,8 +174,9 @@ def clustered(reports: QuerySet, view: MapView, *, filtered: bool = True,
         if cell["count"] == 1 and cell["first"] in singles:
             points.append(_single(singles[cell["first"]], language_url))
         else:
-            points.append({"count": cell["count"], "lat": round(float(cell["lat"]), 4),
-                           "lon": round(float(cell["lon"]), 4)})
+            points.append(
+                {"count": cell["count"], "lat": round(float(cell["lat"]), 4), "lon": round(float(cell["lon"]), 4)}
+            )
     return {
         "zoom": view.zoom,
         "bbox": [view.west, view.south, view.east, view.north],

@@ -31,8 +31,12 @@ class NearbyReport:
 
 def _recent(category: str | None, today: date | None = None):
     today = today or timezone.localdate()
-    reports = (ImpactReport.objects.published().filter(observed_on__gte=today - timedelta(days=RECENT_DAYS))
-               .select_related("project").order_by("-observed_on", "-id"))
+    reports = (
+        ImpactReport.objects.published()
+        .filter(observed_on__gte=today - timedelta(days=RECENT_DAYS))
+        .select_related("project")
+        .order_by("-observed_on", "-id")
+    )
     if category:
         reports = reports.filter(categories__category=category)
     return reports
@@ -43,13 +47,16 @@ def _box(latitude: float, longitude: float, km: float) -> dict:
     dlat = km / KM_PER_DEGREE
     dlon = km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     return {
-        "public_latitude__gte": latitude - dlat, "public_latitude__lte": latitude + dlat,
-        "public_longitude__gte": longitude - dlon, "public_longitude__lte": longitude + dlon,
+        "public_latitude__gte": latitude - dlat,
+        "public_latitude__lte": latitude + dlat,
+        "public_longitude__gte": longitude - dlon,
+        "public_longitude__lte": longitude + dlon,
     }
 
 
-def near_point(latitude: float, longitude: float, *, category: str | None = None, km: float = RADIUS_KM,
-               today: date | None = None) -> list[NearbyReport]:
+def near_point(
+    latitude: float, longitude: float, *, category: str | None = None, km: float = RADIUS_KM, today: date | None = None
+) -> list[NearbyReport]:
     """Recent published reports whose public point is within `km`, newest first, at most LIMIT."""
     candidates = _recent(category, today).filter(**_box(latitude, longitude, km)).distinct()[:BOX_CANDIDATES]
     found = []

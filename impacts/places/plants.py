@@ -32,8 +32,11 @@ class MapFilter(ImpactReportFilter):
     def chooses_reports(self) -> bool:
         """Whether any understood choice narrows the reports (the sort order and the plants' status do not)."""
         self.is_valid()
-        return any(value not in (None, "", [])
-                   for name, value in self.form.cleaned_data.items() if name not in ("ordering", "status"))
+        return any(
+            value not in (None, "", [])
+            for name, value in self.form.cleaned_data.items()
+            if name not in ("ordering", "status")
+        )
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,19 @@ def plants_in(filterset: MapFilter) -> PlantLayer:
     filterset.is_valid()
     choices = filterset.form.cleaned_data
     projects = Project.objects.only(
-        "pk", "slug", "name_en", "name_ru", "name_kk", "name_zh", "sector", "status", "region", "settlement",
-        "latitude", "longitude", "coordinates_source_url",
+        "pk",
+        "slug",
+        "name_en",
+        "name_ru",
+        "name_kk",
+        "name_zh",
+        "sector",
+        "status",
+        "region",
+        "settlement",
+        "latitude",
+        "longitude",
+        "coordinates_source_url",
     ).ordered_for()
     for field in ("sector", "status", "region"):
         if value := choices.get(field):

@@ -33,15 +33,20 @@ def report_place(request):
         return JsonResponse({"settlement": None, "message": _("No village or town in our list lies near this point.")})
     name = found.settlement.display_name
     distance = number_format(round(found.distance_km, 1), decimal_pos=1)
-    message = (_("Near %(settlement)s (%(distance)s km from its centre).") if found.fills_form
-               else _("The nearest village or town in our list is %(settlement)s, %(distance)s km away."))
-    response = JsonResponse({
-        "settlement": name,
-        "centre": [found.settlement.latitude, found.settlement.longitude],  # GeoNames' public point, for the map
-        "distance_km": round(found.distance_km, 1),
-        "fills_form": found.fills_form,
-        "message": message % {"settlement": name, "distance": distance},
-    })
+    message = (
+        _("Near %(settlement)s (%(distance)s km from its centre).")
+        if found.fills_form
+        else _("The nearest village or town in our list is %(settlement)s, %(distance)s km away.")
+    )
+    response = JsonResponse(
+        {
+            "settlement": name,
+            "centre": [found.settlement.latitude, found.settlement.longitude],  # GeoNames' public point, for the map
+            "distance_km": round(found.distance_km, 1),
+            "fills_form": found.fills_form,
+            "message": message % {"settlement": name, "distance": distance},
+        }
+    )
     response["Cache-Control"] = "public, max-age=86400"
     return response
 

@@ -75,8 +75,9 @@ class CompanyInvitation(PrivateLink):
     The row is the company's private link (hashed at rest, expiring); `deadline` is when the report
     starts saying "no response". The address is copied from the company at the time of inviting."""
 
-    report = models.ForeignKey("impacts.ImpactReport", on_delete=models.CASCADE, related_name="invitations",
-                               verbose_name=_("report"))
+    report = models.ForeignKey(
+        "impacts.ImpactReport", on_delete=models.CASCADE, related_name="invitations", verbose_name=_("report")
+    )
     company = models.ForeignKey(
         "projects.Company", on_delete=models.PROTECT, related_name="invitations", verbose_name=_("company")
     )

@@ -90,8 +90,9 @@ def watch(page: Page, site: str) -> Watch:
 
 
 @contextmanager
-def a_visitor(browser: Browser, request, site: str, viewport: str = "phone", *,
-              javascript: bool = True, locale: str = "en-GB") -> Iterator[Page]:
+def a_visitor(
+    browser: Browser, request, site: str, viewport: str = "phone", *, javascript: bool = True, locale: str = "en-GB"
+) -> Iterator[Page]:
     """One person's browser (a fresh context: no cookies), watched until the story ends.
 
     `locale` is the browser's language (its Accept-Language), which an address without a language
@@ -99,11 +100,13 @@ def a_visitor(browser: Browser, request, site: str, viewport: str = "phone", *,
 
     On failure a screenshot is kept in test-artifacts/<test name>/, as the conftest's pages do.
     """
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=locale, accept_downloads=True,
-                                  java_script_enabled=javascript)
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport], locale=locale, accept_downloads=True, java_script_enabled=javascript
+    )
     context.set_default_timeout(15_000)
-    context.route(f"**{TILE_PATH}**", lambda route: route.fulfill(status=200, content_type="image/png",
-                                                                  body=BLANK_TILE))
+    context.route(
+        f"**{TILE_PATH}**", lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
+    )
     # Anything bound elsewhere is refused at once (and recorded by the watch) instead of hanging.
     context.route(re.compile(r"^https?://(?!localhost[:/]|127\.0\.0\.1[:/])"), lambda route: route.abort())
     page = context.new_page()
@@ -186,6 +189,13 @@ def untranslated_texts(page: Page, content: Iterable[str] = ()) -> list[str]:
     english = re.compile(r"[A-Za-z]{2,}[^А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]*\s[A-Za-z]{2,}")
     cyrillic = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
     content = [text for text in content if text]
-    return sorted({text for text in texts
-                   if english.search(text) and not cyrillic.search(text) and not LANGUAGE_NEUTRAL.match(text)
-                   and not any(text in written or written in text for written in content)})
+    return sorted(
+        {
+            text
+            for text in texts
+            if english.search(text)
+            and not cyrillic.search(text)
+            and not LANGUAGE_NEUTRAL.match(text)
+            and not any(text in written or written in text for written in content)
+        }
+    )

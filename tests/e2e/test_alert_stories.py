@@ -25,8 +25,10 @@ LANGUAGES = ["kk", "ru", "en"]
 VIEWPORTS = ["phone", "desktop"]
 AIGUL = "aigul@example.org"
 STRANGER = "never.confirms@example.org"
-SENT = ("Thank you. If the address can receive e-mail, a message with a link to confirm is on its way: please "
-        "check your e-mail, including the spam folder. Nothing else is sent until you confirm.")
+SENT = (
+    "Thank you. If the address can receive e-mail, a message with a link to confirm is on its way: please "
+    "check your e-mail, including the spam folder. Nothing else is sent until you confirm."
+)
 
 
 def link_in(message, kind: str) -> str:

@@ -23,9 +23,14 @@ pytestmark = pytest.mark.browser
 
 
 def an_authority() -> Authority:
-    return Authority.objects.create(name_ru="Департамент экологии (тестовый)", name_kk="Экология департаменті (сынақ)",
-                                    name_en="Ecology department (test)", kind="ecology", region="kyzylorda",
-                                    postal_address="тестовый адрес")
+    return Authority.objects.create(
+        name_ru="Департамент экологии (тестовый)",
+        name_kk="Экология департаменті (сынақ)",
+        name_en="Ecology department (test)",
+        kind="ecology",
+        region="kyzylorda",
+        postal_address="тестовый адрес",
+    )
 
 
 def downloaded_pdf_text(page: Page, target) -> str:

@@ -29,9 +29,7 @@ def sign_in(page, site, username: str) -> None:
     expect(page.locator("#user-tools")).to_contain_text(username)
 
 
-def test_editor_adds_a_kazakh_name_with_its_source_and_a_kazakh_visitor_sees_it_after_a_reimport(
-    page, site, editor
-):
+def test_editor_adds_a_kazakh_name_with_its_source_and_a_kazakh_visitor_sees_it_after_a_reimport(page, site, editor):
     call_command("import_projects", verbosity=0)
     shelek = Project.objects.get(slug=SHELEK)
     sign_in(page, site, "editor")
@@ -107,8 +105,10 @@ def test_a_visitors_suggestion_reaches_the_editors_queue_and_is_not_public_befor
     page.fill("#id_email", "aigerim@example.org")
     page.check("#id_credit")
     # The akimat's answer is a scanned letter, not online: the visitor attaches it from the phone.
-    page.set_input_files("#id_document", files=[{"name": "akimat-zhauap.pdf", "mimeType": "application/pdf",
-                                                 "buffer": evidence_files.pdf_bytes()}])
+    page.set_input_files(
+        "#id_document",
+        files=[{"name": "akimat-zhauap.pdf", "mimeType": "application/pdf", "buffer": evidence_files.pdf_bytes()}],
+    )
     page.locator("form.suggestion-form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/kk/projects/suggest/sent/$"))
     assert Suggestion.objects.get().state == "new"

@@ -30,7 +30,8 @@ def published_with_photo():
 @pytest.mark.parametrize("language", ["kk", "ru"])
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_visitor_on_a_phone_follows_a_photo_to_its_record_and_sees_its_hash(
-        browser, request, site, language, javascript):
+    browser, request, site, language, javascript
+):
     report, photo = published_with_photo()
     with a_visitor(browser, request, site, "phone", javascript=javascript) as page:
         page.goto(f"{site}/{language}/reports/{report.reference}/")
@@ -54,9 +55,11 @@ def test_a_moderator_on_a_desktop_is_told_a_photo_resembles_a_published_one(page
     open_report(page, site, new_report)
     note = page.locator(".field-resemblance")
     expect(note).to_contain_text(
-        f"This photo resembles evidence {original.pk} of report {original_report.reference} (published)")
-    page.locator(f"a[href='/{settings.KZCN_ADMIN_URL}impacts/impactreport/evidence/{copy.pk}/compare/"
-                 f"{original.pk}/']").click()
+        f"This photo resembles evidence {original.pk} of report {original_report.reference} (published)"
+    )
+    page.locator(
+        f"a[href='/{settings.KZCN_ADMIN_URL}impacts/impactreport/evidence/{copy.pk}/compare/{original.pk}/']"
+    ).click()
     pictures = page.locator("#content-main figure img")
     expect(pictures).to_have_count(2)
     for index in range(2):

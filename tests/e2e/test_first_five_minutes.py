@@ -21,15 +21,22 @@ pytestmark = pytest.mark.browser
 
 PLANT = {"en": "Shieli cement plant", "ru": "Цементный завод Шиели", "kk": "Шиелі цемент зауыты"}
 TITLE = {"kk": "Зауыттан қара түтін шығады", "ru": "Чёрный дым из трубы завода", "en": "Black smoke from the stack"}
-DESCRIPTION = {"kk": "Кеше түнде зауыттан қара түтін шықты, ауылда жұтқыру қиын болды.",
-               "ru": "Вчера ночью из трубы шёл чёрный дым, в посёлке было трудно дышать.",
-               "en": "Last night black smoke came from the stack; it was hard to breathe in the village."}
+DESCRIPTION = {
+    "kk": "Кеше түнде зауыттан қара түтін шықты, ауылда жұтқыру қиын болды.",
+    "ru": "Вчера ночью из трубы шёл чёрный дым, в посёлке было трудно дышать.",
+    "en": "Last night black smoke came from the stack; it was hard to breathe in the village.",
+}
 
 
 @pytest.fixture
 def plant(site):
-    return make_project(name_en=PLANT["en"], name_ru=PLANT["ru"], name_kk=PLANT["kk"], region="kyzylorda",
-                        sector="construction_materials")
+    return make_project(
+        name_en=PLANT["en"],
+        name_ru=PLANT["ru"],
+        name_kk=PLANT["kk"],
+        region="kyzylorda",
+        sector="construction_materials",
+    )
 
 
 def assert_page_in(page: Page, language: str) -> None:
@@ -138,8 +145,9 @@ def test_without_javascript_a_report_with_a_mistake_is_corrected_and_filed(brows
 @pytest.mark.parametrize(("language", "viewport"), [("ru", "desktop"), ("kk", "phone")])
 def test_without_javascript_the_report_filters_still_work(browser, request, site, plant, language, viewport):
     smoke = make_report(status=Status.PUBLISHED, project=plant, title=TITLE[language], language=language)
-    make_report(status=Status.PUBLISHED, project=plant, title="Dust on the road", primary_category="noise",
-                categories=["noise"])
+    make_report(
+        status=Status.PUBLISHED, project=plant, title="Dust on the road", primary_category="noise", categories=["noise"]
+    )
     make_report(status=Status.IN_REVIEW, project=plant, title=f"{TITLE[language]} (unpublished)", language=language)
     with a_visitor(browser, request, site, viewport, javascript=False) as page:
         page.goto(f"{site}/{language}/reports/")

@@ -18,12 +18,16 @@ FIRST_SCREEN = 844
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
-def test_the_phones_first_screen_invites_to_report_and_says_how_the_reporter_is_protected(
-    phone_page, site, language
-):
+def test_the_phones_first_screen_invites_to_report_and_says_how_the_reporter_is_protected(phone_page, site, language):
     call_command("import_projects", verbosity=0)
-    make_report(status=Status.PUBLISHED, published_at=timezone.now(), public_title="Қара шаң түнде",
-                reporter_name="Aigul Serikova", contact_email="aigul@example.org", contact_phone="+7 701 234 5678")
+    make_report(
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+        public_title="Қара шаң түнде",
+        reporter_name="Aigul Serikova",
+        contact_email="aigul@example.org",
+        contact_phone="+7 701 234 5678",
+    )
     with translation.override(language):
         button_text = gettext("Report an impact")
         privacy_text = gettext("No account needed; your name and contacts are never published.")

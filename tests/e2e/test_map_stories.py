@@ -28,40 +28,73 @@ class Places:
 
     def __init__(self):
         self.cement = make_project(
-            name_en="Shieli cement plant", name_ru="Цементный завод Шиели", name_kk="Шиелі цемент зауыты",
-            sector="construction_materials", status="launched", region="kyzylorda", settlement="Shieli",
-            latitude=Decimal("44.166700"), longitude=Decimal("66.750000"),
+            name_en="Shieli cement plant",
+            name_ru="Цементный завод Шиели",
+            name_kk="Шиелі цемент зауыты",
+            sector="construction_materials",
+            status="launched",
+            region="kyzylorda",
+            settlement="Shieli",
+            latitude=Decimal("44.166700"),
+            longitude=Decimal("66.750000"),
             coordinates_source_url="http://localhost/source-of-shieli",
         )
         self.smelter = make_project(
-            name_en="Pavlodar aluminium smelter", name_ru="Павлодарский алюминиевый завод",
-            name_kk="Павлодар алюминий зауыты", sector="metallurgy", status="in_progress", region="pavlodar",
-            latitude=Decimal("52.287000"), longitude=Decimal("76.967000"),
+            name_en="Pavlodar aluminium smelter",
+            name_ru="Павлодарский алюминиевый завод",
+            name_kk="Павлодар алюминий зауыты",
+            sector="metallurgy",
+            status="in_progress",
+            region="pavlodar",
+            latitude=Decimal("52.287000"),
+            longitude=Decimal("76.967000"),
             coordinates_source_url="http://localhost/source-of-pavlodar",
         )
-        self.steel = make_project(name_en="Temirtau steel works", name_ru="Темиртауский металлургический завод",
-                                  name_kk="Теміртау болат зауыты", sector="metallurgy", region="karaganda",
-                                  settlement="Temirtau")
+        self.steel = make_project(
+            name_en="Temirtau steel works",
+            name_ru="Темиртауский металлургический завод",
+            name_kk="Теміртау болат зауыты",
+            sector="metallurgy",
+            region="karaganda",
+            settlement="Temirtau",
+        )
         self.near_shieli = [
-            published(project=self.cement, title=f"Шаң түнде {n}", latitude=Decimal(f"44.1{n}123"),
-                      longitude=Decimal(f"66.7{n}987"))
+            published(
+                project=self.cement,
+                title=f"Шаң түнде {n}",
+                latitude=Decimal(f"44.1{n}123"),
+                longitude=Decimal(f"66.7{n}987"),
+            )
             for n in range(3)
         ]
-        self.lone = published(project=self.smelter, title="Red dust over the yards", latitude=Decimal("52.30123"),
-                              longitude=Decimal("76.95987"))
-        self.secret = make_report(status=Status.SUBMITTED, project=self.cement, title="Not yet checked",
-                                  latitude=Decimal("44.15"), longitude=Decimal("66.76"))
+        self.lone = published(
+            project=self.smelter,
+            title="Red dust over the yards",
+            latitude=Decimal("52.30123"),
+            longitude=Decimal("76.95987"),
+        )
+        self.secret = make_report(
+            status=Status.SUBMITTED,
+            project=self.cement,
+            title="Not yet checked",
+            latitude=Decimal("44.15"),
+            longitude=Decimal("66.76"),
+        )
 
     @property
     def written_by_people(self) -> list[str]:
         reports = [*self.near_shieli, self.lone]
-        return ([r.public_title for r in reports] + [p.name_en for p in (self.cement, self.smelter, self.steel)]
-                + ["Shieli", "Temirtau"])
+        return (
+            [r.public_title for r in reports]
+            + [p.name_en for p in (self.cement, self.smelter, self.steel)]
+            + ["Shieli", "Temirtau"]
+        )
 
 
 def published(**kw):
-    return make_report(status=Status.PUBLISHED, published_at=timezone.now(), observed_on=datetime.date(2026, 10, 1),
-                       **kw)
+    return make_report(
+        status=Status.PUBLISHED, published_at=timezone.now(), observed_on=datetime.date(2026, 10, 1), **kw
+    )
 
 
 @pytest.fixture
@@ -91,8 +124,9 @@ def assert_in_the_language(page: Page, language: str, places: Places) -> None:
         assert not untranslated, f"English on the {language} map: {untranslated}"
 
 
-@pytest.mark.parametrize(("language", "viewport"),
-                         [("kk", "phone"), ("ru", "desktop"), ("en", "phone"), ("en", "desktop")])
+@pytest.mark.parametrize(
+    ("language", "viewport"), [("kk", "phone"), ("ru", "desktop"), ("en", "phone"), ("en", "desktop")]
+)
 def test_a_resident_sees_the_plants_and_grouped_reports_on_a_map_drawn_without_any_tile_server(
     browser, request, site, places, language, viewport
 ):
@@ -124,8 +158,9 @@ def test_a_group_opens_by_zooming_in_and_a_lone_report_opens_its_page(browser, r
         cluster = page.locator("#report-map .report-cluster")
         expect(cluster).to_have_text("3")
 
-        zoom_before = int(re.search(r"zoom=(\d+)", page.locator("#report-map").get_attribute("data-points-url")
-                                    + "&zoom=0").group(1))
+        zoom_before = int(
+            re.search(r"zoom=(\d+)", page.locator("#report-map").get_attribute("data-points-url") + "&zoom=0").group(1)
+        )
         with page.expect_response(lambda response: "points.json" in response.url) as answer:
             cluster.click()
         zoom_after = int(re.search(r"zoom=(\d+)", answer.value.url).group(1))
@@ -147,7 +182,8 @@ def test_a_plants_marker_says_what_it_is_and_where_its_coordinates_come_from(bro
         expect(popup).to_contain_text("Pavlodar aluminium smelter")
         expect(popup).to_contain_text("Metallurgy · In progress")
         expect(popup.get_by_role("link", name="source of the coordinates")).to_have_attribute(
-            "href", "http://localhost/source-of-pavlodar")
+            "href", "http://localhost/source-of-pavlodar"
+        )
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
@@ -189,7 +225,8 @@ def test_without_javascript_the_map_page_lists_everything_the_map_shows(browser,
         expect(page.locator("#mapped-plants")).to_contain_text("Pavlodar aluminium smelter")
         expect(page.locator("#mapped-plants")).to_contain_text("52.287000, 76.967000")
         expect(page.locator("#unmapped-plants")).to_contain_text(
-            "located in Temirtau, Karaganda region; no sourced coordinates")
+            "located in Temirtau, Karaganda region; no sourced coordinates"
+        )
         expect(page.locator("#mapped-reports li")).to_have_count(1)
         expect(page.locator(".map-legend")).to_be_hidden()
 

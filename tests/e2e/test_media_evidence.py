@@ -49,8 +49,9 @@ def _wait_until_playable(page, selector: str) -> dict:
         page.wait_for_timeout(100)
 
 
-def test_resident_sends_a_video_and_a_voice_message_and_a_visitor_plays_them(browser, request, site, moderator,
-                                                                             tmp_path):
+def test_resident_sends_a_video_and_a_voice_message_and_a_visitor_plays_them(
+    browser, request, site, moderator, tmp_path
+):
     video = media_files.phone_mp4(tmp_path)
     voice = media_files.opus_voice(tmp_path)
 
@@ -58,7 +59,8 @@ def test_resident_sends_a_video_and_a_voice_message_and_a_visitor_plays_them(bro
         page.goto(f"{site}/en/report/")
         expect(page.locator("#id_files")).to_have_attribute("accept", re.compile(r"video/mp4.*audio/ogg"))
         expect(page.locator("#id_files").locator("xpath=..").locator("..")).to_contain_text(
-            "a voice message is only published if you allow it and a moderator approves")
+            "a voice message is only published if you allow it and a moderator approves"
+        )
         page.fill("#id_site_name", "Quarry by the river")
         fill_required_fields(page, title="Black smoke at night", description="Every night black smoke.")
         page.set_input_files("#id_files", [video, voice])
@@ -94,8 +96,7 @@ def test_resident_sends_a_video_and_a_voice_message_and_a_visitor_plays_them(bro
     assert heard["error"] is None and 1.5 < heard["duration"] < 2.5, heard
 
 
-def test_a_voice_the_reporter_did_not_allow_is_shown_only_as_its_summary(browser, request, site, moderator,
-                                                                       tmp_path):
+def test_a_voice_the_reporter_did_not_allow_is_shown_only_as_its_summary(browser, request, site, moderator, tmp_path):
     voice = media_files.m4a_voice(tmp_path)
 
     with a_visitor(browser, request, site, "phone") as page:

@@ -56,10 +56,14 @@ def expect_decision_taken(page: Page, report: ImpactReport, language: str, statu
 
 @pytest.mark.parametrize(("viewport", "language"), [("phone", "kk"), ("desktop", "ru")])
 def test_a_redaction_typed_and_published_without_saving_is_what_the_public_sees(
-        request, site, moderator, viewport, language):
+    request, site, moderator, viewport, language
+):
     page = request.getfixturevalue(VIEWPORT_FIXTURE[viewport])
-    report = make_report(status=Status.IN_REVIEW, settlement="Shieli, Abay street 12",
-                         description=f"Dust every night. Call Aigul at {PHONE_NUMBER}.")
+    report = make_report(
+        status=Status.IN_REVIEW,
+        settlement="Shieli, Abay street 12",
+        description=f"Dust every night. Call Aigul at {PHONE_NUMBER}.",
+    )
     sign_in_to_the_admin(page, site, language)
     open_report(page, site, report)
 

@@ -32,14 +32,20 @@ def in_language(code: str, text: str) -> str:
 
 def people_count(code: str, count: int) -> str:
     with translation.override(code):
-        return ngettext("%(counter)s person says this affects them too.",
-                        "%(counter)s people say this affects them too.", count) % {"counter": count}
+        return ngettext(
+            "%(counter)s person says this affects them too.", "%(counter)s people say this affects them too.", count
+        ) % {"counter": count}
 
 
 def published_report(**kw) -> ImpactReport:
-    return make_report(status=Status.PUBLISHED, published_at=timezone.now(), public_title="Black dust at night",
-                       public_description="Dust falls on the village every night.",
-                       observed_on=timezone.localdate() - datetime.timedelta(days=10), **kw)
+    return make_report(
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+        public_title="Black dust at night",
+        public_description="Dust falls on the village every night.",
+        observed_on=timezone.localdate() - datetime.timedelta(days=10),
+        **kw,
+    )
 
 
 def report_address(site: str, report: ImpactReport, language: str) -> str:
@@ -63,7 +69,8 @@ def test_a_neighbour_says_this_affects_them_too(request, site, browser, language
 
 
 def test_an_update_from_a_phone_is_published_by_a_moderator_and_seen_on_the_timeline(
-        site, phone_page, page, moderator, tmp_path):
+    site, phone_page, page, moderator, tmp_path
+):
     """phone_page and page (conftest) let axe-core run despite the CSP; `watch` still checks every request."""
     report = published_report()
     photo = write_evidence_files(tmp_path).gps_photo

@@ -109,7 +109,6 @@ def test_a_double_click_on_send_makes_one_report(page, site, tmp_path):
     expect(page.locator("h1")).to_contain_text(report.reference)
 
 
-
 def test_a_resend_after_a_gateway_timeout_shows_the_first_confirmation(page, site):
     """The report arrived, but the proxy timed out before the answer came back; the person goes back
     and presses Send again. The page fetched again has a new form token, but the browser refills what

@@ -61,8 +61,13 @@ def map_can_be_seen(page) -> None:
 
 
 def test_resident_taps_the_map_by_the_plant_on_a_desktop(browser, request, site, moderator):
-    plant = make_project(name_en="Ekibastuz test power plant", latitude=PLANT[0], longitude=PLANT[1],
-                         coordinates_source_url="https://example.org/plant", region="pavlodar")
+    plant = make_project(
+        name_en="Ekibastuz test power plant",
+        latitude=PLANT[0],
+        longitude=PLANT[1],
+        coordinates_source_url="https://example.org/plant",
+        region="pavlodar",
+    )
     with a_visitor(browser, request, site, "desktop") as page:
         page.goto(site + "/en/report/")
         map_can_be_seen(page)
@@ -91,11 +96,15 @@ def test_resident_taps_the_map_by_the_plant_on_a_desktop(browser, request, site,
         exact_point_is_not_on(page, report)
 
 
-def test_villager_uses_their_location_on_a_phone_in_russian_and_sees_a_report_nearby(
-        browser, request, site, moderator):
-    earlier = make_report(status=Status.PUBLISHED, published_at=timezone.now(), title="Пыль над Темиром",
-                          public_latitude=TEMIR_CENTRE[0], public_longitude=TEMIR_CENTRE[1],
-                          observed_on=timezone.localdate() - datetime.timedelta(days=20))
+def test_villager_uses_their_location_on_a_phone_in_russian_and_sees_a_report_nearby(browser, request, site, moderator):
+    earlier = make_report(
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+        title="Пыль над Темиром",
+        public_latitude=TEMIR_CENTRE[0],
+        public_longitude=TEMIR_CENTRE[1],
+        observed_on=timezone.localdate() - datetime.timedelta(days=20),
+    )
     with a_visitor(browser, request, site, "phone", locale="ru-RU") as page:
         page.context.grant_permissions(["geolocation"], origin=site)
         page.context.set_geolocation({"latitude": IN_TEMIR[0], "longitude": IN_TEMIR[1], "accuracy": 20})
@@ -183,8 +192,14 @@ def test_without_javascript_the_numbers_still_place_the_report(browser, request,
 
 
 def test_the_form_with_a_pin_and_reports_nearby_has_no_serious_accessibility_problem(page, site):
-    make_report(status=Status.PUBLISHED, published_at=timezone.now(), title="Dust over Temir",
-                public_latitude=TEMIR_CENTRE[0], public_longitude=TEMIR_CENTRE[1], observed_on=timezone.localdate())
+    make_report(
+        status=Status.PUBLISHED,
+        published_at=timezone.now(),
+        title="Dust over Temir",
+        public_latitude=TEMIR_CENTRE[0],
+        public_longitude=TEMIR_CENTRE[1],
+        observed_on=timezone.localdate(),
+    )
     page.context.grant_permissions(["geolocation"], origin=site)
     page.context.set_geolocation({"latitude": IN_TEMIR[0], "longitude": IN_TEMIR[1]})
     page.goto(site + "/en/report/")

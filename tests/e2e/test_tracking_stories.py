@@ -23,8 +23,11 @@ pytestmark = pytest.mark.browser
 LANGUAGES = ["kk", "ru", "en"]
 VIEWPORTS = ["phone", "desktop"]
 QUESTION = {"kk": "Шаң қай түні түсті?", "ru": "В какую ночь выпала пыль?", "en": "Which night did the dust fall?"}
-ANSWER = {"kk": "Сейсенбі түні, сағат екіде.", "ru": "Во вторник ночью, около двух.",
-          "en": "Tuesday night, about 2 a.m."}
+ANSWER = {
+    "kk": "Сейсенбі түні, сағат екіде.",
+    "ru": "Во вторник ночью, около двух.",
+    "en": "Tuesday night, about 2 a.m.",
+}
 # The switcher's visible names (Django's name_local), for a switcher made of links or buttons.
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақ"}
 
@@ -79,8 +82,7 @@ def use_language_switcher(page: Page, code: str) -> None:
         target = select.locator("xpath=ancestor::form").locator("[type=submit]")
     else:
         target = switcher.locator(
-            f"a[hreflang='{code}'], a[lang='{code}'], button[name=language][value='{code}'], "
-            f"button[lang='{code}']"
+            f"a[hreflang='{code}'], a[lang='{code}'], button[name=language][value='{code}'], button[lang='{code}']"
         )
         if not target.count():
             target = switcher.get_by_role("link", name=LANGUAGE_NAMES[code], exact=True)
@@ -149,7 +151,9 @@ def test_reporter_asks_to_withdraw_and_to_hide_their_name_and_sees_both_acknowle
         expect(page.locator("#open-requests")).to_contain_text(label)
     assert_posted_from_the_site(posts, site)
     assert sorted(ReporterRequest.objects.filter(report=report).values_list("kind", flat=True)) == [
-        "hide_name", "withdraw"]
+        "hide_name",
+        "withdraw",
+    ]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -250,8 +254,11 @@ def test_reporter_who_lost_the_link_gets_it_by_email_and_answers(request, site, 
     posts = watch_form_posts(page)
     with translation.override(language):
         lost_path = reverse("impacts:track_lost")
-    answer = in_language(language, "If this address was given with a report, we have sent the links to it. "
-                                   "Please check your e-mail, including the spam folder.")
+    answer = in_language(
+        language,
+        "If this address was given with a report, we have sent the links to it. "
+        "Please check your e-mail, including the spam folder.",
+    )
 
     page.goto(site + lost_path)
     page.fill("#id_email", "nobody@example.org")

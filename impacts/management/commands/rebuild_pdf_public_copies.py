@@ -34,8 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="only count them")
 
     def handle(self, *args, dry_run=False, **options):
-        due = [item for item in Evidence.objects.filter(kind=EvidenceKind.DOCUMENT).order_by("pk")
-               if published_as_sent(item)]
+        due = [
+            item
+            for item in Evidence.objects.filter(kind=EvidenceKind.DOCUMENT).order_by("pk")
+            if published_as_sent(item)
+        ]
         if not dry_run:
             for item in due:
                 self._rebuild(item)

@@ -12,8 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="the .jsonl file exported from the admin")
-        parser.add_argument("--chain-only", action="store_true",
-                            help="check the hash chain only (without this site's key, e.g. on another machine)")
+        parser.add_argument(
+            "--chain-only",
+            action="store_true",
+            help="check the hash chain only (without this site's key, e.g. on another machine)",
+        )
 
     def handle(self, *args, **options):
         path: Path = options["file"]
