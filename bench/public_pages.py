@@ -66,7 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=3, help="wrk's run per page, cold")
     parser.add_argument("--cached-seconds", type=int, default=2, help="wrk's run per page, cached")
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--only", default="", help="measure only the pages whose label contains this")
+    parser.add_argument(
+        "--only", default="", help="measure only the pages whose label contains this (or one of these, comma-separated)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the kzcn_bench database afterwards")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the searches at the largest size")
     return parser.parse_args(argv)
@@ -530,7 +532,10 @@ def warm_up(listed: list[Page], port: int) -> None:
 
 
 def measure_size(size: int, targets: Targets, results: dict, port: int, args) -> list[Page]:
-    listed = [p for p in pages(targets) if args.only.lower() in p.label.lower() or p.label in (BASELINE, STATIC_FILE)]
+    wanted = [part.strip().lower() for part in args.only.split(",")]
+    listed = [
+        p for p in pages(targets) if any(w in p.label.lower() for w in wanted) or p.label in (BASELINE, STATIC_FILE)
+    ]
     warm_up(listed, port)
     for page in listed:
         result = results.setdefault(

@@ -261,6 +261,13 @@ class ImpactReport(models.Model):
                 condition=models.Q(status="published"),
                 name="report_public_point",
             ),
+            # A list filtered by region (the commonest place filter), and by date: its page in
+            # order and its count (with the category check) from the index alone, without rows.
+            models.Index(
+                fields=["region", "-observed_on", "-id"],
+                condition=models.Q(status="published"),
+                name="report_published_region",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="report_status_valid"),
@@ -409,12 +416,14 @@ class ReportCategory(models.Model):
     """Every impact category of a report, the primary one included (for filtering)."""
 
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="categories")
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
 
     class Meta:
         verbose_name = _("impact category")
         verbose_name_plural = _("impact categories")
         constraints = [models.UniqueConstraint(fields=["report", "category"], name="report_category_once")]
+        # A list filtered by category: the reports of a category from the index alone (issue 16).
+        indexes = [models.Index(fields=["category", "report"], name="report_category_lookup")]
 
     def __str__(self) -> str:
         return self.get_category_display()

@@ -31,6 +31,7 @@ def healthy_results() -> list[PageResult]:
         LIST_PAGE,
         cold={1000: measured(20.0, 40.0), 100000: measured(22.0, 45.0, requests=800)},  # 200 req/s
         cached={1000: measured(1.5, statuses={"304": 400}), 100000: measured(1.6, statuses={"304": 400})},
+        drawn={1000: measured(30.0, 50.0), 100000: measured(36.0, 60.0)},
         bytes={1000: 37_000, 100000: 37_500},
     )
     points = PageResult(
@@ -65,6 +66,8 @@ def test_a_run_that_meets_every_goal_passes_and_exits_zero():
         (lambda r: r[2].cold.update({100000: measured(22.0, 151.0, requests=800)}), "p95"),
         (lambda r: r[2].cached.update({100000: measured(1.6, 160.0, statuses={"304": 400})}), "p95"),
         (lambda r: r[3].cold.update({100000: measured(13.5)}), "growth"),  # 10 → 13.5 ms: 1.35×
+        (lambda r: r[2].drawn.update({100000: measured(40.0, 60.0)}), "growth"),  # drawn 30 → 40 ms: 1.33×
+        (lambda r: r[2].drawn.update({100000: measured(36.0, 151.0)}), "p95"),
         (lambda r: r[3].bytes.update({100000: 200_000}), "map data"),
         (lambda r: r[2].cached.update({100000: measured(2.5, statuses={"304": 400})}), "cached"),
         (lambda r: r[2].cached.clear(), "cached"),  # a page that could not be cached at all
