@@ -14,11 +14,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kzcn import addresses
 from projects.models import Region
 
 from . import private_links
@@ -295,7 +295,7 @@ class ImpactReport(models.Model):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("impacts:report_detail", args=[self.reference])
+        return addresses.address("impacts:report_detail", self.reference)
 
     @property
     def is_public(self) -> bool:

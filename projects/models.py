@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce, Lower, NullIf
-from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from impacts.storage import get_sealed_storage, stored_file_name
+from kzcn import addresses
 
 PROGRAMME_PROJECT_COUNT = 52  # the 2015 programme as reported in July 2022 (see ProgrammeFigure)
 
@@ -263,7 +263,7 @@ class Project(ImportedFacts):
         return self.name_en
 
     def get_absolute_url(self) -> str:
-        return reverse("projects:project_detail", args=[self.slug])
+        return addresses.address("projects:project_detail", self.slug)
 
     @property
     def name(self) -> str:
