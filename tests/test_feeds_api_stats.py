@@ -242,6 +242,21 @@ def test_api_queries_do_not_grow_with_the_number_of_reports(client, shieli, rows
         client.get(reverse("impacts:feed"))
 
 
+@pytest.mark.parametrize("params", [{"ordering": "severity"}, {"ordering": "oldest"}, {"q": "dust"}, {}])
+def test_api_pages_read_no_column_left_out_in_any_order(client, shieli, params, django_assert_max_num_queries):
+    """The list loads only the columns it serializes (ReportViewSet.get_queryset): every order and
+    its next page stay within the same few queries (a column left out would cost one per report)."""
+    for number in range(12):
+        published(project=shieli, public_title=f"Dust {number}", categories=["air"], severity=1 + number % 4)
+    with django_assert_max_num_queries(5):
+        first = client.get(reverse("api:report-list"), {**params, "page_size": "5"}).json()
+    assert len(first["results"]) == 5 and first["results"][0]["project"]["slug"] == shieli.slug
+    with django_assert_max_num_queries(5):
+        second = client.get(first["next"]).json()
+    assert len(second["results"]) == 5
+    assert not {r["reference"] for r in first["results"]} & {r["reference"] for r in second["results"]}
+
+
 # Statistics --------------------------------------------------------------------------------------
 
 
