@@ -237,6 +237,30 @@ def test_the_map_data_is_asked_for_as_the_map_script_asks_for_it():
     )
 
 
+def test_smaller_map_views_are_centred_on_a_report_present_at_every_size():
+    html = '<div id="report-map" data-points-url="/en/map/points.json" data-bounds="" data-url="/x/">'
+    views = dict(public_pages.map_data_paths(html, around=(67.0, 48.0)))
+    assert views["country, zoom 5"].endswith("bbox=46.5000,40.5000,87.5000,55.5000")  # the opening view
+    west, south, east, north = (float(v) for v in views["town, zoom 12"].split("bbox=")[1].split(","))
+    assert west < 67.0 < east and south < 48.0 < north
+
+
+@pytest.mark.django_db
+def test_the_filtered_list_is_a_filter_that_fills_its_first_page_at_the_smallest_size():
+    import datetime
+
+    def water(region: str, count: int) -> None:
+        for number in range(count):
+            make_report(status="published", region=region, categories=["water"],
+                        observed_on=datetime.date(2022, 1, 1), public_title=f"{region} {number}")  # fmt: skip
+
+    water("pavlodar", 5)
+    water("atyrau", 20)  # region, category and date: 5 (a quarter of a page); category and date: 25
+    assert public_pages.full_page_filters("pavlodar") == "category=water&observed_from=2021-01-01"
+    water("pavlodar", 20)
+    assert public_pages.full_page_filters("pavlodar") == "region=pavlodar&category=water&observed_from=2021-01-01"
+
+
 def test_the_bench_refuses_any_database_but_its_own():
     assert public_pages.owns("postgres://postgres@127.0.0.1:5432/kzcn_bench")
     assert public_pages.owns("postgres://postgres@127.0.0.1:5432/kzcn_bench_perf")
