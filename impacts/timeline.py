@@ -162,7 +162,7 @@ def _followups(reports, since, now, limit=None):
     rows = ReportTransition.objects.filter(
         report__in=reports, from_status=Status.PUBLISHED, to_status=Status.PUBLISHED
     ).exclude(to_followup="")
-    rows = _bounded(rows.select_related("report", "report__project"), "created", since, limit)
+    rows = _bounded(_with_reports(rows, reports), "created", since, limit)
     return [
         Event(
             row.created,
@@ -179,23 +179,32 @@ def _followups(reports, since, now, limit=None):
 def _company_invitations(reports, since, now, limit=None):
     from .replies.models import CompanyInvitation, ReplyState
 
-    invitations = CompanyInvitation.objects.filter(report__in=reports).select_related(
-        "company", "report", "report__project"
-    )
-    events = []
-    for invitation in _bounded(invitations, "created", since, limit):
-        events.append(
-            Event(
-                invitation.created,
-                EventKind.COMPANY_INVITED,
-                _report_of(invitation, reports),
-                _("%(company)s was invited to respond by %(deadline)s")
-                % {"company": invitation.company, "deadline": _day(invitation.deadline)},
-                f"event-invited-{invitation.pk}",
-            )
+    invitations = CompanyInvitation.objects.filter(report__in=reports).select_related("company")
+    if isinstance(reports, list):  # one report's page: its few invitations in one query, sorted out here
+        invited = list(invitations.select_related("reply"))
+        replied = [i for i in invited if _published_reply(i)]
+        silent = [i for i in invited if i.deadline <= now and not _published_reply(i)]
+    else:
+        invitations = _with_reports(invitations, reports)
+        invited = _bounded(invitations, "created", since, limit)
+        published = invitations.filter(reply__state=ReplyState.PUBLISHED).select_related("reply")
+        replied = _bounded(published, "reply__moderated_at", since, limit)
+        # No response: the deadline passed without a published reply (the rule of the replies package's
+        # CompanyInvitationQuerySet.overdue, which the report page's "Company's response" shows too).
+        overdue = invitations.filter(deadline__lte=now).exclude(reply__state=ReplyState.PUBLISHED)
+        silent = _bounded(overdue, "deadline", since, limit)
+    events = [
+        Event(
+            invitation.created,
+            EventKind.COMPANY_INVITED,
+            _report_of(invitation, reports),
+            _("%(company)s was invited to respond by %(deadline)s")
+            % {"company": invitation.company, "deadline": _day(invitation.deadline)},
+            f"event-invited-{invitation.pk}",
         )
-    replies = invitations.filter(reply__state=ReplyState.PUBLISHED).select_related("reply")
-    for invitation in _bounded(replies, "reply__moderated_at", since, limit):
+        for invitation in invited
+    ]
+    for invitation in replied:
         reply = invitation.reply
         events.append(
             Event(
@@ -207,10 +216,7 @@ def _company_invitations(reports, since, now, limit=None):
                 text=reply.public_text or reply.text,
             )
         )
-    # No response: the deadline passed without a published reply (the rule of the replies package's
-    # CompanyInvitationQuerySet.overdue, which the report page's "Company's response" shows too).
-    silent = invitations.filter(deadline__lte=now).exclude(reply__state=ReplyState.PUBLISHED)
-    for invitation in _bounded(silent, "deadline", since, limit):
+    for invitation in silent:
         events.append(
             Event(
                 invitation.deadline,
@@ -223,26 +229,39 @@ def _company_invitations(reports, since, now, limit=None):
     return events
 
 
+def _published_reply(invitation):
+    """The invitation's reply if it is published (the reply was joined in), else None."""
+    from .replies.models import ReplyState
+
+    reply = getattr(invitation, "reply", None)  # a missing reverse one-to-one raises an AttributeError
+    return reply if reply is not None and reply.state == ReplyState.PUBLISHED else None
+
+
 def _authority_requests(reports, since, now, limit=None):
     from .authorities.models import AuthorityRequest
 
-    requests = AuthorityRequest.objects.filter(report__in=reports).select_related(
-        "authority", "report", "report__project"
-    )
-    events = []
+    requests = AuthorityRequest.objects.filter(report__in=reports).select_related("authority")
     sent_since = since and timezone.localdate(since)
-    for request in _bounded(requests.filter(sent_on__isnull=False), "sent_on", sent_since, limit):
-        events.append(
-            Event(
-                _at_midnight(request.sent_on),
-                EventKind.AUTHORITY_REQUEST_SENT,
-                _report_of(request, reports),
-                _("%(kind)s sent to %(authority)s")
-                % {"kind": request.get_kind_display(), "authority": authority_name(request.authority)},
-                f"event-request-{request.pk}",
-            )
+    if isinstance(reports, list):  # one report's page: one query
+        found = list(requests.exclude(sent_on__isnull=True, answered_on__isnull=True))
+        sent = [r for r in found if r.sent_on is not None]
+        answered = [r for r in found if r.answered_on is not None]
+    else:
+        requests = _with_reports(requests, reports)
+        sent = _bounded(requests.filter(sent_on__isnull=False), "sent_on", sent_since, limit)
+        answered = _bounded(requests.filter(answered_on__isnull=False), "answered_on", sent_since, limit)
+    events = [
+        Event(
+            _at_midnight(request.sent_on),
+            EventKind.AUTHORITY_REQUEST_SENT,
+            _report_of(request, reports),
+            _("%(kind)s sent to %(authority)s")
+            % {"kind": request.get_kind_display(), "authority": authority_name(request.authority)},
+            f"event-request-{request.pk}",
         )
-    for request in _bounded(requests.filter(answered_on__isnull=False), "answered_on", sent_since, limit):
+        for request in sent
+    ]
+    for request in answered:
         text = "\n\n".join(part for part in (request.answer_summary, request.action_stated) if part)
         events.append(
             Event(
@@ -267,7 +286,7 @@ def _neighbour_updates(reports, since, now, limit=None):
 
     photos = Prefetch("evidence", queryset=Evidence.objects.public().exclude(public_file=""), to_attr="public_photos")
     updates = ReportUpdate.objects.filter(report__in=reports, state=UpdateState.PUBLISHED, moderated_at__isnull=False)
-    updates = _bounded(updates.select_related("report", "report__project"), "moderated_at", since, limit)
+    updates = _bounded(_with_reports(updates, reports), "moderated_at", since, limit)
     return [
         Event(
             update.moderated_at,
@@ -280,6 +299,13 @@ def _neighbour_updates(reports, since, now, limit=None):
         )
         for update in updates.prefetch_related(photos)
     ]
+
+
+def _with_reports(rows, reports):
+    """`rows` with their reports and projects joined in, unless the caller passed the report itself
+    (its page): then `_report_of` gives that one, and the join of two wide rows is work for nothing
+    (it was most of the report page's SQL compiling, issue 16)."""
+    return rows if isinstance(reports, list) else rows.select_related("report", "report__project")
 
 
 def _report_of(row, reports):
