@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kzcn import addresses
+from kzcn.choice_labels import ChoiceLabels
 from projects.models import Region
 
 from . import private_links
@@ -132,7 +133,7 @@ class ImpactReportQuerySet(models.QuerySet):
         return self.get(models.Q(tracking_digest=digest) | models.Q(pk__in=reissued))
 
 
-class ImpactReport(models.Model):
+class ImpactReport(ChoiceLabels, models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     tracking_digest = models.CharField(max_length=64, unique=True, editable=False)
     # The form's single-use submission key: a second POST of the same form finds this report.
@@ -412,7 +413,7 @@ class ImpactReport(models.Model):
         return token
 
 
-class ReportCategory(models.Model):
+class ReportCategory(ChoiceLabels, models.Model):
     """Every impact category of a report, the primary one included (for filtering)."""
 
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="categories")
@@ -472,7 +473,7 @@ def random_name(instance, filename: str) -> str:
     return stored_file_name("", filename)
 
 
-class Evidence(models.Model):
+class Evidence(ChoiceLabels, models.Model):
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="evidence")
     # Set for a file sent with a neighbour's update to a published report (impacts.neighbours):
     # public only once that update is published.
@@ -620,7 +621,7 @@ class SealedAccess(models.Model):
         return f"{self.user} {self.action} {self.evidence_id} {self.at:%Y-%m-%d %H:%M}"
 
 
-class ReportTransition(models.Model):
+class ReportTransition(ChoiceLabels, models.Model):
     """One step of a report through the workflow: who, when, from, to, why. Never edited."""
 
     report = models.ForeignKey(ImpactReport, on_delete=models.CASCADE, related_name="transitions")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from impacts.storage import get_sealed_storage, stored_file_name
 from kzcn import addresses
+from kzcn.choice_labels import ChoiceLabels
 
 PROGRAMME_PROJECT_COUNT = 52  # the 2015 programme as reported in July 2022 (see ProgrammeFigure)
 
@@ -120,7 +121,7 @@ SUPPORTS_LABELS = {
 }
 
 
-class ImportedFacts(models.Model):
+class ImportedFacts(ChoiceLabels, models.Model):
     """What the import file said for each field, and which fields an editor changed since.
 
     ``imported_values`` holds the file's value per field (as JSON: numbers and dates as text);
