@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 from kzcn.redis_cache import RedisCache
+from tests.live.servers import redis_url_for_tests
 
-LOCATION = "redis://127.0.0.1:6379/13"
+LOCATION = redis_url_for_tests(1)
 
 
 def test_one_client_serves_every_call_and_the_cache_works_as_djangos():

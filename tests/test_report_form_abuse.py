@@ -13,12 +13,13 @@ from django.urls import reverse
 from impacts import abuse, evidence
 from impacts.forms import ImpactReportForm
 from impacts.models import Category, ImpactReport, ReportCategory
+from tests.live.servers import redis_url_for_tests
 from tests.test_report_form import form_data, photo, served_a_minute_ago
 
 pytestmark = pytest.mark.django_db
 
 REPORT_URL = reverse("impacts:report_create")
-REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/12"}}
+REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url_for_tests(0)}}
 
 
 def post(client, **overrides):

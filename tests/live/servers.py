@@ -24,7 +24,19 @@ PYTHON = sys.executable
 HOST = "127.0.0.1"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 NGINX_TEMPLATE = ROOT / "kzcn" / "deploy" / "nginx.conf"
-CACHE_URL = "redis://127.0.0.1:6379/13"
+
+
+def redis_url_for_tests(offset: int) -> str:
+    """Redis database 12 + offset (0 or 1) for this test process, 14 + offset in pytest-xdist's second
+    worker (`make test` runs two, one per core), so that parallel workers never flush each other's data."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    if index > 1:
+        raise RuntimeError("the tests have Redis databases 12 to 15: at most two xdist workers")
+    return f"redis://127.0.0.1:6379/{12 + 2 * index + offset}"
+
+
+CACHE_URL = redis_url_for_tests(1)
 
 
 def free_port() -> int:
@@ -44,7 +56,8 @@ def live_database_url(suite_database_url: str, tmp: Path) -> str:
     if not suite_database_url.startswith(("postgres://", "postgresql://")):
         return f"sqlite:///{tmp / 'live.sqlite3'}"
     url = urlsplit(suite_database_url)
-    name = url.path.lstrip("/") + "_live"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = url.path.lstrip("/") + "_live" + (f"_{worker}" if worker else "")  # one per xdist worker
     import psycopg
 
     with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as connection:
