@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,3 +15,13 @@ class ImpactsConfig(AppConfig):
         from .alerts import signals as alerts
 
         alerts.connect()  # each publication or follow-up queues its e-mail alerts (impacts.alerts.sending)
+
+        # The role groups follow impacts.roles after every migrate, and come back after a flush
+        # (which empties auth_group; the data migrations that made them do not run again).
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="impacts.roles")
+
+
+def _sync_roles(sender, **kwargs) -> None:
+    from .roles import sync_roles
+
+    sync_roles()

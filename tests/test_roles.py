@@ -109,3 +109,18 @@ def test_every_permission_named_in_the_roles_exists_after_migrations():
     for name, codenames in ROLES.items():
         granted = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
         assert granted == set(codenames), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_role_groups_come_back_after_a_flush():
+    """A flush empties auth_group (as each transactional test does when it ends); the groups come back
+    with their permissions, so tests run after it in the same process, or a flushed site, keep them."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from impacts.roles import ROLES
+
+    call_command("flush", interactive=False, verbosity=0)
+    for name, codenames in ROLES.items():
+        granted = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name=name).permissions.all()}
+        assert granted == set(codenames), name
