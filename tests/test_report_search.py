@@ -64,6 +64,18 @@ def test_every_kind_of_search_is_answered_from_the_stored_vectors_index(words):
 
 
 @postgresql_only
+def test_the_search_vector_stays_in_its_row_not_in_toast():
+    # A broad word's page walks the date index and tests each row's vector: a vector moved out to
+    # the TOAST table costs a lookup and a chunk read per row tested (migration 0022).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'search_vector'",
+            [ImpactReport._meta.db_table],
+        )
+        assert cursor.fetchone() == ("m",)  # MAIN: compressed in the row, moved out only as a last resort
+
+
+@postgresql_only
 @pytest.mark.parametrize("path", ["/en/reports/", "/api/reports/", "/en/reports/export.csv"])
 def test_a_search_never_loads_the_search_vector(client, path):
     published("Black dust over Shieli")
