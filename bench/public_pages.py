@@ -635,7 +635,7 @@ def run(args: argparse.Namespace, database_url: str, cache_url: str, folder: Pat
         seeded = size
         connection.close()
         flush_cache(cache_url)
-        print(f"\n=== {size:,} published reports (loaded and vacuumed in {seconds:.0f} s); load {load_average()}")
+        print(f"\n=== {size:,} published reports (loaded and written out in {seconds:.0f} s); load {load_average()}")
         targets = targets or find_targets(static_file_path(folder / "var"))
         server = start_gunicorn(env, port, folder)
         try:
