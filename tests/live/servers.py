@@ -170,6 +170,12 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return certificate, key
 
 
+def nginx_body_limit() -> int:
+    """In bytes, the largest body kzcn/deploy/nginx.conf lets through (client_max_body_size, in MB)."""
+    found = re.search(r"^\s*client_max_body_size (\d+)m;", NGINX_TEMPLATE.read_text(), re.MULTILINE)
+    return int(found.group(1)) * 1024 * 1024
+
+
 def render_nginx_site(values: dict[str, str]) -> str:
     """kzcn/deploy/nginx.conf with every @VALUE@ replaced; fails if one is left."""
     text = NGINX_TEMPLATE.read_text()
