@@ -8,7 +8,7 @@ What it does, on 127.0.0.1 only:
    kzcn_bench, which the script owns and drops at the end unless --keep), migrates it, loads the
    catalogue and flushes its Redis database (BENCH_CACHE_URL, db 7 by default).
 2. For each size, adds synthetic published reports (bench/synthetic_reports.py: "water" in 57% of
-   them, "cyanide" in 2%), VACUUM ANALYZE, flushes Redis (a new site version: no stale copy or
+   them, "cyanide" in 2%), VACUUM ANALYZE and CHECKPOINT, flushes Redis (a new site version: no stale copy or
    summary), and starts gunicorn as in production (DJANGO_DEBUG=0, 2 sync workers, Redis cache) with
    bench.settings, which only adds the yardstick page (bench/urls.py).
 3. Every public page (`pages()` below; MEASURED_ROUTES and NOT_MEASURED account for every route of
