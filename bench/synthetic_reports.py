@@ -190,8 +190,8 @@ def checkpoint(connection) -> None:
     """Write the load's pages to disk now, so the measurements do not share the machine with it.
 
     Loading 100,000 reports dirties some 300 MB; left to itself the checkpointer writes them out
-    over the next minutes (checkpoint_completion_target), while the pages are measured: one run had
-    four pages in a row drawn 1.2-2.3x slower at 100,000 than at 1,000, and again flat once rerun.
+    over the next minutes (checkpoint_completion_target), while the pages are measured. One run had
+    four pages in a row drawn 1.2-2.3x slower at 100,000 than at 1,000 (0.9-1.3x when run again).
     CHECKPOINT needs a superuser or pg_checkpoint; without either, the run goes on as before."""
     from django.db import DatabaseError
 
