@@ -436,10 +436,9 @@ def rate_limit_run(env: dict, var_dir: Path, workers: int, limit: int = 5, attem
         # one after the other, every post could go to the same idle worker (a run on a fast machine
         # did exactly that), and the sharing of the limit between workers would go untested.
         for first in range(0, attempts, 2):
-            start = threading.Barrier(min(2, attempts - first))
-            pair = [
-                threading.Thread(target=post, args=(seed, start)) for seed in range(first, min(first + 2, attempts))
-            ]
+            seeds = range(first, min(first + 2, attempts))
+            start = threading.Barrier(len(seeds))
+            pair = [threading.Thread(target=post, args=(seed, start)) for seed in seeds]
             for thread in pair:
                 thread.start()
             for thread in pair:

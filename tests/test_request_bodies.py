@@ -7,7 +7,6 @@ over raw sockets, is in tests/live/test_request_bodies_live.py.
 """
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import RequestDataTooBig
@@ -16,7 +15,7 @@ from django.urls import reverse
 
 from impacts.models import ImpactReport
 from kzcn.middleware import BoundedStream, RequestSizeMiddleware, max_request_bytes
-from tests.live.servers import nginx_body_limit
+from tests.live.servers import NGINX_TEMPLATE, nginx_body_limit
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +74,7 @@ def test_the_limit_is_a_full_report_plus_its_form_fields_and_above_what_nginx_pa
     """nginx (kzcn/deploy/nginx.conf) must refuse first: a body it passes on and the app then refuses
     unread would reach the person as nginx's 502."""
     settings.KZCN_MAX_REPORT_BYTES = 60 * 1024 * 1024
-    config = (Path(settings.BASE_DIR) / "kzcn" / "deploy" / "nginx.conf").read_text()
+    config = NGINX_TEMPLATE.read_text()
 
     assert 60 * 1024 * 1024 < nginx_body_limit() < max_request_bytes()
     assert f"up to {settings.KZCN_MAX_REPORT_BYTES // 2**20} MB" in config  # nginx's own 413 page
