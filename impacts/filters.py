@@ -105,8 +105,14 @@ class ImpactReportFilter(FormDrawnOnce, django_filters.FilterSet):
         words = self.form.cleaned_data.get("q") or ""
         if words.split() and connection.vendor == "postgresql" and not self.form.cleaned_data.get("ordering"):
             # After every filter, so how many match is about what the visitor asked for.
-            queryset = full_text.ranked(queryset, words)
+            queryset = full_text.ranked(queryset, words, all_published=self.searches_all_published())
         return queryset
+
+    def searches_all_published(self) -> bool:
+        """Whether the list is every published report matching the words, with no other filter."""
+        others = (value for name, value in self.form.cleaned_data.items() if name not in ("q", "ordering"))
+        unfiltered = all(value in (None, "", [], ()) for value in others)
+        return unfiltered and self.queryset.query.where == ImpactReport.objects.published().query.where
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Words of the public title and text (never the original, unredacted ones)."""

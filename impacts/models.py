@@ -413,6 +413,24 @@ class ImpactReport(ChoiceLabels, models.Model):
         return token
 
 
+class SearchWord(models.Model):
+    """How many published reports hold a word of the search vectors (a lexeme), on PostgreSQL.
+
+    Kept by the database itself: triggers on the report table (migration 0023) add each published
+    report's words and take them away again as reports are inserted, published, edited, withdrawn or
+    deleted, in the same statement's transaction. So the numbers cannot drift from the reports,
+    whatever wrote them (the workflow, the admin, a bulk update, a migration). impacts.search reads
+    them to know, without counting matches, that a one-word search of all published reports has more
+    matches than it ranks. A word no published report holds any more stays with 0. Empty on SQLite.
+    """
+
+    lexeme = models.TextField(primary_key=True)
+    reports = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.lexeme}: {self.reports}"
+
+
 class ReportCategory(ChoiceLabels, models.Model):
     """Every impact category of a report, the primary one included (for filtering)."""
 

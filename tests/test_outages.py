@@ -344,6 +344,16 @@ def test_public_pages_keep_working_while_redis_is_down(client, redis_down, url_n
     assert client.get(reverse(url_name)).status_code == 200
 
 
+def test_a_search_is_counted_live_while_redis_is_down(client, redis_down):
+    """Counts are kept in the cache (impacts.search); without it each page counts for itself."""
+    make_report(status=Status.PUBLISHED, public_title="Dust at night", public_description="Dust again.")
+    make_report(status=Status.PUBLISHED, public_title="Noise", public_description="Trucks.")
+
+    for _ in range(2):
+        response = client.get(reverse("impacts:report_list"), {"q": "dust"})
+        assert response.status_code == 200 and "1 report matches" in response.content.decode()
+
+
 def test_published_report_page_keeps_working_while_redis_is_down(client, redis_down):
     report = make_report(status=Status.PUBLISHED)
 
