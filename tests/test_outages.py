@@ -345,7 +345,7 @@ def test_public_pages_keep_working_while_redis_is_down(client, redis_down, url_n
 
 
 def test_a_search_is_counted_live_while_redis_is_down(client, redis_down):
-    """Counts are kept in the cache (impacts.search); without it each page counts for itself."""
+    """A search reads no kept copy or summary it cannot do without: its matches and count are live."""
     make_report(status=Status.PUBLISHED, public_title="Dust at night", public_description="Dust again.")
     make_report(status=Status.PUBLISHED, public_title="Noise", public_description="Trucks.")
 
