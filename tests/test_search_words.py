@@ -6,7 +6,6 @@ count of existing reports, and that a one-word search of all published reports p
 no match to say so, while every other search is counted as before. Not timed.
 """
 
-import datetime
 import importlib
 import re
 import threading
@@ -14,12 +13,13 @@ import threading
 import pytest
 from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from impacts import workflow
 from impacts.models import ImpactReport, SearchWord
 from impacts.search import CappedPaginator, known_matches_at_least
 from tests.reports import make_report
+from tests.test_map_clusters import many_published
+from tests.test_report_search import published
 
 pytestmark = [
     pytest.mark.django_db,
@@ -40,17 +40,6 @@ def live() -> dict[str, int]:
 
 def kept() -> dict[str, int]:
     return dict(SearchWord.objects.exclude(reports=0).values_list("lexeme", "reports"))
-
-
-def published(title: str, text: str = "Seen from the road.", day: int = 1, **kw) -> ImpactReport:
-    return make_report(
-        status="published",
-        published_at=timezone.now(),
-        public_title=title,
-        public_description=text,
-        observed_on=datetime.date(2026, 10, day),
-        **kw,
-    )
 
 
 def in_review(moderator, title: str, text: str) -> ImpactReport:
@@ -84,26 +73,7 @@ def test_the_kept_counts_equal_the_live_counts_after_every_kind_of_write(moderat
         "a bulk update of published texts": lambda: ImpactReport.objects.published().update(public_title="Дым"),
         "a withdrawal": lambda: workflow.apply(dust, "withdraw", by=senior_moderator, message="Asked."),
         "a deletion": lambda: ImpactReport.objects.filter(pk=noise.pk).delete(),
-        "a bulk insert": lambda: ImpactReport.objects.bulk_create(
-            [
-                ImpactReport(
-                    status="published",
-                    reporter_type="resident",
-                    primary_category="air",
-                    severity=3,
-                    site_name="Unlisted quarry",
-                    public_title=f"Dust {n}",
-                    public_description="Dust and smoke.",
-                    title="t",
-                    description="d",
-                    observed_on=datetime.date(2026, 10, 1),
-                    reference=f"KZCN-BULK{n}",
-                    tracking_digest=f"digest-{n}",
-                    submission_key=f"key-{n}",
-                )
-                for n in range(3)
-            ]
-        ),
+        "a bulk insert": lambda: many_published(3),
     }
     for step, write in steps.items():
         write()
