@@ -11,7 +11,7 @@ import re
 import threading
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from impacts import workflow
@@ -117,7 +117,7 @@ def test_concurrent_publications_sharing_words_neither_deadlock_nor_lose_a_count
         except Exception as error:  # noqa: BLE001 (reported below, with its kind)
             errors.append(error)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=writer, args=(order,)) for order in (words, words[::-1])]
     for thread in threads:
