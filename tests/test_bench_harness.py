@@ -3,6 +3,7 @@ reads wrk's numbers right, that it loads every public page, and that its data an
 they claim to be. The timings themselves come only from a real run."""
 
 import random
+from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -281,6 +282,23 @@ def test_the_common_word_is_in_about_57_percent_of_texts_and_the_rare_one_in_abo
     assert not any(
         word in sentence.lower() for sentence in others + synthetic_reports.TITLES for word in ("water", "cyanide")
     )
+
+
+def test_the_measured_project_fills_its_timeline_already_at_the_smallest_size():
+    """Growth compares the same pages: the busiest project has more reports than its timeline
+    shows (projects.timeline.REPORTS_SHOWN) at 1,000 reports, not only at 100,000."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from projects.timeline import REPORTS_SHOWN
+
+    catalogue = [SimpleNamespace(pk=pk, region="pavlodar") for pk in range(1, 30)]  # 29 projects, in slug order
+    rng, now = random.Random(5), timezone.now()
+    tied = Counter(synthetic_reports.synthetic_values(n, rng, catalogue, now)["project_id"] for n in range(1, 1001))
+    del tied[None]  # unlisted sites
+    assert tied.most_common(1)[0][0] == 1
+    assert tied[1] > 2 * REPORTS_SHOWN
 
 
 @pytest.mark.django_db
