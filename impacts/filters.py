@@ -103,9 +103,12 @@ class ImpactReportFilter(FormDrawnOnce, django_filters.FilterSet):
         # Newest first unless a search ranks by relevance; an explicit "sort by" wins.
         queryset = super().filter_queryset(queryset.order_by(*ORDERINGS["newest"]))
         words = self.form.cleaned_data.get("q") or ""
-        if words.split() and connection.vendor == "postgresql" and not self.form.cleaned_data.get("ordering"):
+        if words.split() and connection.vendor == "postgresql":
             # After every filter, so how many match is about what the visitor asked for.
-            queryset = full_text.ranked(queryset, words, all_published=self.searches_all_published())
+            if self.searches_all_published():
+                queryset = full_text.with_known_count(queryset, words)
+            if not self.form.cleaned_data.get("ordering"):
+                queryset = full_text.ranked(queryset, words)
         return queryset
 
     def searches_all_published(self) -> bool:

@@ -15,7 +15,8 @@ The cost of a search must not grow with the number of reports. So:
   newest first (its matches are dense, so the newest come quickly off the date index);
 - the pager counts at most ``COUNT_CAP`` + 1 matches, and the list says "more than 1,000" past it;
 - a one-word search of all published reports is not counted when the word's number of published
-  reports (``SearchWord``, kept by triggers: migration 0023) already says it is past the cap. Counting
+  reports (``SearchWord``, kept by triggers: migration 0023) already says it is past the cap
+  (``with_known_count``), whatever the list's order. Counting
   1,001 matches reads about 960 table pages at 100,000 reports (the GIN index alone cannot tell
   whether a row is published or visible): 3 ms, twice the page's own query. A search with filters
   is counted as before (the words' numbers are of all published reports, not of the filtered ones).
@@ -96,21 +97,28 @@ def known_matches_at_least(words: str) -> int:
     return known or 0
 
 
-def ranked(queryset: QuerySet, words: str, *, all_published: bool = False) -> QuerySet:
+def with_known_count(queryset: QuerySet, words: str) -> QuerySet:
+    """Mark the search of all published reports as past the pager's cap when the word counts say so,
+    so that neither ranked() nor the pager counts it (count_up_to() reads the mark). Only for a
+    queryset with no other filter than the words: the counts are of all published reports."""
+    cap = CappedPaginator.cap
+    if known_matches_at_least(words) > cap:
+        queryset.counted_up_to = (cap, cap + 1)  # as count_up_to() would have counted, without reading a match
+    return queryset
+
+
+def ranked(queryset: QuerySet, words: str) -> QuerySet:
     """The matches by relevance when there are at most RANKED_CANDIDATES of them; otherwise as
     they are (newest first).
 
     Ranking a word found in half of 100,000 reports would compute ts_rank for 50,000 rows on every
     page view; for such a broad word the newest matches are as good an answer, and they come
     straight off the (status, observed_on) index. Deciding costs one query that reads at most
-    RANKED_CANDIDATES + 1 matches. Every match stays in the result (exports and the API see all).
-    `queryset` must already carry every filter, so the decision is about what the visitor asked for;
-    `all_published` says it has no other filter than the search, so the word counts may decide.
+    RANKED_CANDIDATES + 1 matches, or none when with_known_count() has already decided. Every
+    match stays in the result (exports and the API see all). `queryset` must already carry every
+    filter, so the decision is about what the visitor asked for.
     """
-    if all_published and known_matches_at_least(words) > RANKED_CANDIDATES:
-        matches = RANKED_CANDIDATES + 1  # as count_up_to() would have counted, without reading a match
-    else:
-        matches = count_up_to(queryset, RANKED_CANDIDATES)
+    matches = count_up_to(queryset, RANKED_CANDIDATES)
     if matches <= RANKED_CANDIDATES:
         rank = SearchRank(document(), query(words))
         queryset = queryset.annotate(rank=rank).order_by("-rank", *queryset.query.order_by)

@@ -160,6 +160,18 @@ def test_a_word_in_more_reports_than_are_ranked_is_listed_newest_first_without_c
     assert counts == []  # the kept number of reports with "dust" said it, no match was read
 
 
+@pytest.mark.parametrize("order", ["newest", "oldest", "severity"])
+def test_the_search_form_with_its_defaults_and_any_order_is_not_counted_either(client, cap_of_two, order):
+    """The form sends every field: its choices left on "any", and an order."""
+    for day in range(1, 4):
+        published(f"Dust {day}", day=day)
+    form = {"q": "dust", "project": "", "region": "", "category": "", "has_photos": "unknown", "ongoing": "unknown"}
+
+    titles, heading, counts = search(client, **form, ordering=order)
+    assert heading == "More than 2 reports match" and len(titles) == 3
+    assert counts == []
+
+
 @pytest.mark.parametrize("words", ["dusts", "DUST", '"dust"'])
 def test_the_same_word_written_otherwise_finds_the_same_number(client, cap_of_two, words):
     for day in range(1, 4):
@@ -176,6 +188,7 @@ def test_the_same_word_written_otherwise_finds_the_same_number(client, cap_of_tw
         ({"q": "dust river"}, "2 reports match"),  # both words
         ({"q": "dust", "region": "atyrau"}, "1 report matches"),  # a filter narrows the word's reports
         ({"q": "dust", "observed_to": "2026-10-02"}, "2 reports match"),
+        ({"q": "dust", "region": "atyrau", "ordering": "newest", "has_photos": "unknown"}, "1 report matches"),
     ],
 )
 def test_every_other_search_is_counted(client, cap_of_two, query, heading):
