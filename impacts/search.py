@@ -16,10 +16,10 @@ The cost of a search must not grow with the number of reports. So:
 - the pager counts at most ``COUNT_CAP`` + 1 matches, and the list says "more than 1,000" past it;
 - a one-word search of all published reports is not counted when the word's number of published
   reports (``SearchWord``, kept by triggers: migration 0023) already says it is past the cap
-  (``with_known_count``), whatever the list's order. Counting
-  1,001 matches reads about 960 table pages at 100,000 reports (the GIN index alone cannot tell
-  whether a row is published or visible): 3 ms, twice the page's own query. A search with filters
-  is counted as before (the words' numbers are of all published reports, not of the filtered ones).
+  (``with_known_count``), whatever the list's order. Counting 1,001 matches reads about 960 table
+  pages at 100,000 reports (the GIN index alone cannot tell whether a row is published or visible):
+  3 ms, twice the page's own query. A search with filters is counted as before (the words' numbers
+  are of all published reports, not of the filtered ones).
 """
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
