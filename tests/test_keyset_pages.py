@@ -226,21 +226,3 @@ def test_a_list_filtered_by_region_date_and_category_is_counted_from_indexes_alo
         plan = queryset.order_by().values("pk")[:1001].explain()
     assert "Index Only Scan using report_published_region" in plan, plan
     assert "Index Only Scan using report_category" in plan, plan  # _lookup or _once: (report, category)
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the query plan is PostgreSQL's")
-@pytest.mark.postgres
-def test_a_list_filtered_by_category_and_date_is_counted_by_a_merge_of_two_indexes(reports):
-    """Without a region, the count merges published reports in id order with the category's links,
-    both from their indexes alone: it stops at the cap instead of hashing every link of the
-    category first (7 ms against 2.4 ms at 100,000 reports, and growing with them)."""
-    filters = {"observed_from": "2026-01-05", "category": "water"}
-    queryset = ImpactReportFilter(filters, queryset=ImpactReport.objects.published()).qs
-    with connection.cursor() as db:
-        # 45 rows are hashed or scanned by any planner: forbid what a big table makes too costly.
-        db.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
-        db.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off")
-        plan = queryset.order_by().values("pk")[:1001].explain()
-    assert "Merge" in plan, plan
-    assert "Index Only Scan using report_published_id" in plan, plan
-    assert "Index Only Scan using report_category" in plan, plan
