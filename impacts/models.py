@@ -269,6 +269,16 @@ class ImpactReport(ChoiceLabels, models.Model):
                 condition=models.Q(status="published"),
                 name="report_published_region",
             ),
+            # A list filtered by category (and date) counted by a merge join in report order with
+            # the (category, report) index, both read from their indexes alone: it reads as many
+            # entries as it takes to reach the cap, where a hash join read every link of the
+            # category (18,088 at 100,000 reports: 7 ms, against 2.4 ms).
+            models.Index(
+                fields=["id"],
+                include=["observed_on"],
+                condition=models.Q(status="published"),
+                name="report_published_id",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=Status.values), name="report_status_valid"),

@@ -214,15 +214,69 @@ def test_a_cursor_page_is_one_range_of_an_index(reports, ordering):
     assert " Sort " not in plan and "Filter" not in plan, plan
 
 
+@pytest.fixture
+def places():
+    """200 published reports in three regions, half of them on water as well as on the air, with
+    the planner's statistics taken as autovacuum would have: a plan test then sees the same figures
+    in every run, whatever the tests before it left to analyse."""
+    regions = ["pavlodar", "kyzylorda", "atyrau"]
+    reports = [
+        published(number // 2, region=regions[number % 3], categories=["air", "water"] if number % 2 else ["air"])
+        for number in range(200)
+    ]
+    tables = ["impacts_impactreport", "impacts_reportcategory"]
+    with connection.cursor() as db:
+        db.execute(f"ANALYZE {', '.join(tables)}")
+        # ... and as VACUUM would have: every page marked all-visible, as the site's tables are
+        # after autovacuum (and the bench's after its VACUUM), which is what makes a count from an
+        # index alone cheaper than one that reads rows. Only the planner's figure: in the test's
+        # transaction, undone at its end (the test database's owner may write the catalogue).
+        db.execute("UPDATE pg_class SET relallvisible = relpages WHERE relname = ANY(%s)", [tables])
+    return reports
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the query plan is PostgreSQL's")
 @pytest.mark.postgres
-def test_a_list_filtered_by_region_date_and_category_is_counted_from_indexes_alone(reports):
+def test_a_list_filtered_by_region_date_and_category_is_counted_from_indexes_alone(places):
     """The count of a filtered list (issue 16: the drawn filtered list grew 2.5x from 1,000 to
     100,000 reports, most of it reading report rows for the count) reads two indexes and no row."""
-    filters = {"region": reports[0].region, "observed_from": "2026-01-05", "category": "water"}
+    filters = {"region": "pavlodar", "observed_from": "2026-01-05", "category": "water"}
     queryset = ImpactReportFilter(filters, queryset=ImpactReport.objects.published()).qs
+    assert queryset.count() == 32  # of 200: one region in three, water one in two, from the fifth day on
     with connection.cursor() as db:
-        db.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        # 200 rows are read whole by any planner: forbid what a big table makes too costly (a scan
+        # of the table), and see that two indexes alone then answer the count.
+        db.execute(FORBID_TABLE_SCANS)
         plan = queryset.order_by().values("pk")[:1001].explain()
     assert "Index Only Scan using report_published_region" in plan, plan
     assert "Index Only Scan using report_category" in plan, plan  # _lookup or _once: (report, category)
+    assert_reads_indexes_alone(plan)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the query plan is PostgreSQL's")
+@pytest.mark.postgres
+def test_a_list_filtered_by_category_and_date_is_counted_by_a_merge_of_two_indexes(places):
+    """Without a region, the count merges published reports in id order with the category's links,
+    both from their indexes alone: it stops at the cap instead of hashing every link of the
+    category first (7 ms against 2.4 ms at 100,000 reports, and growing with them)."""
+    filters = {"observed_from": "2026-01-05", "category": "water"}
+    queryset = ImpactReportFilter(filters, queryset=ImpactReport.objects.published()).qs
+    assert queryset.count() == 96
+    with connection.cursor() as db:
+        # 200 rows are read whole or hashed by any planner: forbid what a big table makes too
+        # costly (a scan of the table, hashing every link of the category, a lookup per report).
+        db.execute(FORBID_TABLE_SCANS)
+        db.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off")
+        plan = queryset.order_by().values("pk")[:1001].explain()
+    assert "Merge Join" in plan, plan
+    assert "Index Only Scan using report_published_id" in plan, plan
+    assert "Index Only Scan using report_category" in plan, plan
+    assert_reads_indexes_alone(plan)
+
+
+FORBID_TABLE_SCANS = "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off"
+
+
+def assert_reads_indexes_alone(plan):
+    scans = [line for line in plan.splitlines() if " Scan " in line]
+    assert scans and all("Index Only Scan" in line for line in scans), plan
