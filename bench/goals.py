@@ -46,6 +46,9 @@ class PageResult:
     cacheable: bool = True  # a public page anyone may share: must answer conditional requests
     map_data: bool = False
     problems: list[str] = field(default_factory=list)  # e.g. "no ETag or Last-Modified at 100,000"
+    # The validators of the first answer, by size, for the conditional requests ({}: none; None: the
+    # page did not answer 200, so it is not loaded).
+    validators: dict[int, dict[str, str] | None] = field(default_factory=dict)
 
     @property
     def is_page(self) -> bool:

@@ -1,19 +1,25 @@
 """`make bench`: the public pages as visitors feel them, at 1,000 and 100,000 published reports.
 
-    make bench                  # about 8 minutes on an idle machine; exit status 1 when a goal is missed
-    .venv/bin/python bench/public_pages.py --sizes 1000 --seconds 2      # a quick look
+    make bench                  # about 9 minutes on an idle machine; exit status 1 when a goal is missed
+    .venv/bin/python bench/public_pages.py --sizes 1000 --rounds 1      # a quick look
 
 What it does, on 127.0.0.1 only:
-1. Recreates the PostgreSQL database ``kzcn_bench`` (BENCH_DATABASE_URL; the name must start with
-   kzcn_bench, which the script owns and drops at the end unless --keep), migrates it, loads the
-   catalogue and flushes its Redis database (BENCH_CACHE_URL, db 7 by default).
-2. For each size, adds synthetic published reports (bench/synthetic_reports.py: "water" in 57% of
-   them, "cyanide" in 2%), VACUUM ANALYZE and CHECKPOINT, flushes Redis (a new site version: no stale copy or
-   summary), and starts gunicorn as in production (DJANGO_DEBUG=0, 2 sync workers, Redis cache) with
-   bench.settings, which only adds the yardstick page (bench/urls.py).
+1. Creates one PostgreSQL database per size, ``kzcn_bench_1000`` and ``kzcn_bench_100000`` (named
+   after BENCH_DATABASE_URL's, which must start with kzcn_bench; the script owns them and drops them
+   at the end unless --keep): the first migrated with the catalogue loaded, the other a copy of it.
+   Each gets its own Redis database (BENCH_CACHE_URL's, db 7 by default, and the next: 8).
+2. Gives each its synthetic published reports (bench/synthetic_reports.py: "water" in 57% of them,
+   "cyanide" in 2%; the same first 1,000 at both sizes), VACUUM ANALYZE and CHECKPOINT, and starts
+   gunicorn on each as in production (DJANGO_DEBUG=0, 2 sync workers, Redis cache) with
+   bench.settings, which only adds the yardstick page (bench/urls.py). Both sizes are served at once
+   and measured in turn, page by page and round by round (small, large, then large, small): a drift
+   of the machine's speed over minutes then falls on both sizes alike instead of passing for growth
+   (measured one after the other, pages whose work does not depend on the data differed by up to
+   ±35% between the two phases of one run on a shared VM).
 3. Every public page (`pages()` below; MEASURED_ROUTES and NOT_MEASURED account for every route of
    impacts/urls.py and projects/urls.py, as tests/test_bench_harness.py checks) is fetched once (its
-   status, its bytes and its validators), then loaded by `wrk` with 4 connections for a fixed time:
+   status, its bytes and its validators), then loaded by `wrk` with 4 connections for a fixed time,
+   in each of --rounds rounds (2; the rounds' figures are combined, wrk.combined):
    cold (no validators: after the first request the server answers from the page it kept,
    kzcn.page_cache, as it does for every visitor without a copy), drawn (each request with a query
    parameter no page reads and no one asked for before: the view runs every time, as for a new
@@ -38,7 +44,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -63,13 +69,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
     # Whole seconds: wrk takes no fractions.
-    parser.add_argument("--seconds", type=int, default=3, help="wrk's run per page, cold")
-    parser.add_argument("--cached-seconds", type=int, default=2, help="wrk's run per page, cached")
+    parser.add_argument("--seconds", type=int, default=2, help="wrk's run per page and round, cold")
+    parser.add_argument("--cached-seconds", type=int, default=1, help="wrk's run per page and round, drawn and cached")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="how many times each page is measured at each size, in turn"
+    )
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
         "--only", default="", help="measure only the pages whose label contains this (or one of these, comma-separated)"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the kzcn_bench database afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the kzcn_bench_<size> databases afterwards")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the searches at the largest size")
     return parser.parse_args(argv)
 
@@ -379,7 +388,7 @@ def owns(url: str) -> bool:
     return url.startswith("postgres") and (name == OWN_DATABASE or name.startswith(f"{OWN_DATABASE}_"))
 
 
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
+def recreate_database(url: str, *, drop_only: bool = False, template: str = "") -> None:
     from tests.live import servers
 
     assert owns(url), url  # never drop a database that is not the bench's
@@ -388,8 +397,9 @@ def recreate_database(url: str, *, drop_only: bool = False) -> None:
         import psycopg
 
         parts = urlsplit(url.replace("postgres://", "postgresql://", 1))
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{database_name(url)}"')
+            connection.execute(f'CREATE DATABASE "{database_name(url)}"{copy}')
 
 
 def setup_django(database_url: str, cache_url: str) -> None:
@@ -492,49 +502,93 @@ def validators(headers: dict) -> dict[str, str]:
     return {}
 
 
-def measure_page(page: Page, result: PageResult, size: int, port: int, args: argparse.Namespace) -> None:
-    status, headers, body = get(port, page.path)
-    result.bytes[size] = len(body)
-    if page.map_data:  # as nginx would send it compressed: for information, the goal is on the bytes above
-        print(f"  {page.label}: {len(body):,} bytes, {len(gzip.compress(body)):,} gzipped ({page.path})")
-    if status != 200:
-        result.problems.append(f"answered {status} at {size:,}")
+@dataclass
+class Site:
+    """One size of the data: its own database and Redis database, and gunicorn serving them."""
+
+    size: int
+    database_url: str
+    cache_url: str
+    port: int
+    folder: Path
+    env: dict = field(default_factory=dict)
+    server: object = None
+    targets: Targets | None = None
+
+
+def sized_database_url(url: str, size: int) -> str:
+    """The database of one size: kzcn_bench_1000 for kzcn_bench and 1,000 reports."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database_name(url)}_{size}"))
+
+
+def numbered_cache_url(url: str, offset: int) -> str:
+    """The Redis database `offset` after the one named (db 7 → 8 for the second size)."""
+    parts = urlsplit(url)
+    number = int(parts.path.lstrip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def use_database(url: str) -> None:
+    """Point this process's Django connection at another of the bench's databases (same server)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = database_name(url)
+
+
+def measure_page(page: Page, result: PageResult, site: Site, args: argparse.Namespace, rounds: dict) -> None:
+    """One round of one page at one size: cold, then drawn and cached if it may be cached. Each wrk
+    run is added to `rounds` (kind → size → runs); the first round also reads status and bytes."""
+    size, port = site.size, site.port
+    if size not in result.bytes:
+        status, headers, body = get(port, page.path)
+        result.bytes[size] = len(body)
+        if page.map_data:  # as nginx would send it compressed: for information, the goal is on the bytes above
+            print(f"  {page.label}: {len(body):,} bytes, {len(gzip.compress(body)):,} gzipped ({page.path})")
+        if status != 200:
+            result.problems.append(f"answered {status} at {size:,}")
+        result.validators[size] = validators(headers) if status == 200 else None
+        if page.cacheable:
+            check_conditional(page, result, site)
+    conditional = result.validators[size]
+    if conditional is None:
         return
     url = f"http://{HOST}:{port}{page.path}"
     cold = wrk.run(url, connections=args.connections, seconds=args.seconds, headers=PROXY_HEADERS)
-    result.cold[size] = cold
-    if wrong := cold.unexpected("200"):
-        result.problems.append(f"cold at {size:,}: {wrong}")
-    if page.cacheable:
-        measure_drawn(page, result, size, port, args)
-        measure_cached(page, result, size, port, headers, args)
-
-
-def measure_drawn(page: Page, result: PageResult, size: int, port: int, args) -> None:
-    """The page drawn by its view every time: each request's query is one no kept copy answers."""
-    url = f"http://{HOST}:{port}{page.path}"
+    rounds["cold"].setdefault(size, []).append(cold)
+    if not page.cacheable:
+        return
     drawn = wrk.run(url, connections=args.connections, seconds=args.cached_seconds, headers=PROXY_HEADERS,
                     fresh_query=True)  # fmt: skip
-    result.drawn[size] = drawn
-    if wrong := drawn.unexpected("200"):
-        result.problems.append(f"drawn at {size:,}: {wrong}")
-
-
-def measure_cached(page: Page, result: PageResult, size: int, port: int, headers: dict, args) -> None:
-    conditional = validators(headers)
+    rounds["drawn"].setdefault(size, []).append(drawn)
     if not conditional:
-        result.problems.append(f"no ETag or Last-Modified at {size:,}: cannot be cached")
         return
-    status, _, _ = get(port, page.path, conditional)
-    if status != 304:
-        result.problems.append(f"a conditional request answered {status}, not 304, at {size:,}")
-        return
-    url = f"http://{HOST}:{port}{page.path}"
     cached = wrk.run(url, connections=args.connections, seconds=args.cached_seconds,
                      headers={**PROXY_HEADERS, **conditional})  # fmt: skip
-    result.cached[size] = cached
-    if wrong := cached.unexpected("304"):
-        result.problems.append(f"cached at {size:,}: {wrong}")
+    rounds["cached"].setdefault(size, []).append(cached)
+
+
+def check_conditional(page: Page, result: PageResult, site: Site) -> None:
+    """A page anyone may share must carry validators and answer 304 to them."""
+    conditional = result.validators.get(site.size)
+    if not conditional:
+        result.problems.append(f"no ETag or Last-Modified at {site.size:,}: cannot be cached")
+        return
+    status, _, _ = get(site.port, page.path, conditional)
+    if status != 304:
+        result.problems.append(f"a conditional request answered {status}, not 304, at {site.size:,}")
+        result.validators[site.size] = {}
+
+
+def record(result: PageResult, rounds: dict) -> None:
+    """The rounds of each kind and size as one measurement each, and any unexpected answer."""
+    for kind, expected in (("cold", "200"), ("drawn", "200"), ("cached", "304")):
+        for size, runs in rounds[kind].items():
+            measurement = wrk.combined(runs)
+            getattr(result, kind)[size] = measurement
+            if wrong := measurement.unexpected(expected):
+                result.problems.append(f"{kind} at {size:,}: {wrong}")
 
 
 def measure_export(port: int, path: str, server) -> str:
@@ -569,21 +623,35 @@ def warm_up(listed: list[Page], port: int) -> None:
             list(pool.map(lambda path: get(port, path), [page.path, page.path]))
 
 
-def measure_size(size: int, targets: Targets, results: dict, port: int, args) -> list[Page]:
-    wanted = [part.strip().lower() for part in args.only.split(",")]
-    listed = [
-        p for p in pages(targets) if any(w in p.label.lower() for w in wanted) or p.label in (BASELINE, STATIC_FILE)
-    ]
-    warm_up(listed, port)
-    for page in listed:
-        result = results.setdefault(
-            page.label, PageResult(page.label, cacheable=page.cacheable, map_data=page.map_data)
+def listed_pages(targets: Targets, only: str) -> list[Page]:
+    wanted = [part.strip().lower() for part in only.split(",")]
+    yardsticks = (BASELINE, STATIC_FILE)
+    return [p for p in pages(targets) if any(w in p.label.lower() for w in wanted) or p.label in yardsticks]
+
+
+def measure_sites(sites: list[Site], results: dict, args) -> None:
+    """Every page at every size, in turn: the sizes alternate page by page, and within a page round
+    by round (small, large, then large, small), so that the machine's drift over minutes (on a
+    shared VM, ±35% between two phases measured three minutes apart) falls on both sizes alike and
+    cancels out of the growth, instead of passing for it."""
+    by_size = {site.size: {page.label: page for page in listed_pages(site.targets, args.only)} for site in sites}
+    for site in sites:
+        warm_up(list(by_size[site.size].values()), site.port)
+    labels = list(dict.fromkeys(label for site in sites for label in by_size[site.size]))
+    for label in labels:
+        some = next(by_size[site.size][label] for site in sites if label in by_size[site.size])
+        result = results.setdefault(label, PageResult(label, cacheable=some.cacheable, map_data=some.map_data))
+        rounds = {"cold": {}, "drawn": {}, "cached": {}}
+        for number in range(args.rounds):
+            for site in sites if number % 2 == 0 else reversed(sites):
+                if page := by_size[site.size].get(label):
+                    measure_page(page, result, site, args, rounds)
+        record(result, rounds)
+        shown = "  ".join(
+            f"@{size:,}: p50 {run.p50_ms:.1f} ms, p95 {run.p95_ms:.1f} ms, {run.per_second:.0f} req/s"
+            for size, run in sorted(result.cold.items())
         )
-        measure_page(page, result, size, port, args)
-        cold = result.cold.get(size)
-        shown = f"p50 {cold.p50_ms:.1f} ms, p95 {cold.p95_ms:.1f} ms, {cold.per_second:.0f} req/s" if cold else "—"
-        print(f"  {page.label:<44} {shown}  {result.bytes.get(size, 0):>10,} B  {page.path}", flush=True)
-    return listed
+        print(f"  {label:<44} {shown or '—'}", flush=True)
 
 
 def explain_searches() -> None:
@@ -613,41 +681,74 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} CPUs)"
 
 
-def run(args: argparse.Namespace, database_url: str, cache_url: str, folder: Path) -> int:
+def prepare(sites: list[Site], args: argparse.Namespace) -> None:
+    """Each size's database: the first migrated with the catalogue loaded, the others copied from it,
+    then each given its reports (the same first reports at every size: one seed, in the same steps)."""
     from django.core.management import call_command
     from django.db import connection
 
     from tests.live import servers
 
-    port = servers.free_port()
-    env = production_environment(folder / "var", database_url, cache_url, port)
-    (folder / "var").mkdir()
+    first = sites[0]
+    use_database(first.database_url)
     call_command("migrate", verbosity=0)
     call_command("import_projects", verbosity=0)
-    servers.manage(env, "collectstatic", "--noinput")
+    connection.close()
+    for site in sites[1:]:
+        recreate_database(site.database_url, template=database_name(first.database_url))
+    for site in sites:
+        use_database(site.database_url)
+        rng, seeded, seconds = random.Random(16), 0, 0.0
+        for size in (s.size for s in sites if s.size <= site.size):
+            seconds += synthetic_reports.seed(size - seeded, seeded, rng, owned=True)
+            seeded = size
+        flush_cache(site.cache_url)
+        (site.folder / "var").mkdir(parents=True)
+        site.env = production_environment(site.folder / "var", site.database_url, site.cache_url, site.port)
+        servers.manage(site.env, "collectstatic", "--noinput")
+        print(f"=== {site.size:,} published reports (loaded and written out in {seconds:.0f} s)", flush=True)
+
+
+def run(args: argparse.Namespace, database_url: str, cache_url: str, folder: Path) -> int:
+    from tests.live import servers
+
+    sizes = sorted(set(args.sizes))
+    sites = [
+        Site(size, sized_database_url(database_url, size), numbered_cache_url(cache_url, index),
+             servers.free_port(), folder / f"{size}")
+        for index, size in enumerate(sizes)
+    ]  # fmt: skip
     print(
-        f"Database {connection.settings_dict['NAME']} (PostgreSQL), Redis {cache_url}, gunicorn 2 workers, wrk "
-        f"{args.connections} connections, {args.seconds:g} s a page (cached {args.cached_seconds:g} s)"
+        f"Databases {', '.join(database_name(s.database_url) for s in sites)} (PostgreSQL), Redis "
+        f"{', '.join(s.cache_url for s in sites)}, gunicorn 2 workers each, wrk {args.connections} connections, "
+        f"{args.rounds} rounds of {args.seconds:g} s a page and size (drawn and cached {args.cached_seconds:g} s)"
     )
-    rng, seeded, results, exports = random.Random(16), 0, {}, []
-    targets = None
-    for size in sorted(args.sizes):
-        seconds = synthetic_reports.seed(size - seeded, seeded, rng, owned=True)
-        seeded = size
-        connection.close()
-        flush_cache(cache_url)
-        print(f"\n=== {size:,} published reports (loaded and written out in {seconds:.0f} s); load {load_average()}")
-        targets = targets or find_targets(static_file_path(folder / "var"))
-        server = start_gunicorn(env, port, folder)
-        try:
-            measure_size(size, discover(targets, port), results, port, args)
-            if size == max(args.sizes) and not args.only:
-                exports = [measure_export(port, path, server) for path in export_paths()]
-        finally:
-            server.stop()
+    exports = []
+    try:
+        prepare(sites, args)
+        use_database(sites[0].database_url)  # the smallest: the filters whose first page is full there
+        targets = find_targets(static_file_path(sites[0].folder / "var"))
+        for site in sites:
+            site.server = start_gunicorn(site.env, site.port, site.folder)
+            use_database(site.database_url)
+            site.targets = discover(targets, site.port)
+        print(f"Load before measuring: {load_average()}", flush=True)
+        results: dict[str, PageResult] = {}
+        measure_sites(sites, results, args)
+        largest = sites[-1]
+        if not args.only and len(sites) > 1:
+            for other in sites[:-1]:  # the export alone on the machine
+                other.server.stop()
+                other.server = None
+            exports = [measure_export(largest.port, path, largest.server) for path in export_paths()]
+    finally:
+        for site in sites:
+            if site.server:
+                site.server.stop()
     if args.explain:
+        use_database(sites[-1].database_url)
         explain_searches()
-    return report(list(results.values()), sorted(args.sizes), exports)
+    return report(list(results.values()), sizes, exports)
 
 
 def export_paths() -> list[str]:
@@ -677,9 +778,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Load average at the start: {load_average()}")
     if warning := busy_warning():
         print(warning)
-    recreate_database(database_url)
-    flush_cache(cache_url)
-    setup_django(database_url, cache_url)
+    sized = [sized_database_url(database_url, size) for size in sorted(set(args.sizes))]
+    caches = [numbered_cache_url(cache_url, index) for index in range(len(sized))]
+    recreate_database(sized[0])
+    setup_django(sized[0], caches[0])
     began = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="kzcn-bench-") as folder:
@@ -688,9 +790,11 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connection
 
         connection.close()
-        flush_cache(cache_url)
+        for url in caches:
+            flush_cache(url)
         if not args.keep:
-            recreate_database(database_url, drop_only=True)
+            for url in sized:
+                recreate_database(url, drop_only=True)
     # Not judged at the end: the run's own wrk, gunicorn workers and PostgreSQL keep both CPUs busy,
     # so the load it leaves says nothing of other processes (the load at the start does).
     print(

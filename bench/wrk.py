@@ -8,7 +8,9 @@ prints one line, ``BENCH-RESULT {json}``, with p50/p95/p99 and the count of each
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -16,6 +18,9 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).with_name("wrk_report.lua")
 MARK = "BENCH-RESULT "
+# Each drawn run's queries carry its own number (with the process's), so that a later run of the same
+# page never repeats an earlier run's query, which the server would answer from the page it kept.
+RUN_NUMBERS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,35 @@ class Measurement:
         return wrong
 
 
+def combined(runs: list[Measurement]) -> Measurement:
+    """Several runs of one page as one measurement: requests, time and statuses added up, and each
+    percentile the runs' own, averaged with their requests as weights (an estimate: wrk reports
+    percentiles, not every latency); the maximum is the largest."""
+    if len(runs) == 1:
+        return runs[0]
+    requests = sum(run.requests for run in runs)
+
+    def weighted(name: str) -> float:
+        if not requests:
+            return max(getattr(run, name) for run in runs)
+        return sum(getattr(run, name) * run.requests for run in runs) / requests
+
+    statuses: dict[str, int] = {}
+    for run in runs:
+        for status, count in run.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+    return Measurement(
+        requests=requests,
+        seconds=sum(run.seconds for run in runs),
+        p50_ms=weighted("p50_ms"),
+        p95_ms=weighted("p95_ms"),
+        p99_ms=weighted("p99_ms"),
+        max_ms=max(run.max_ms for run in runs),
+        statuses=statuses,
+        socket_errors=sum(run.socket_errors for run in runs),
+    )
+
+
 def parse(output: str) -> Measurement:
     """The measurement in wrk's output (the line printed by wrk_report.lua's done())."""
     for line in output.splitlines():
@@ -71,10 +105,11 @@ def command(
 ) -> list[str]:
     """The wrk command line: one thread per two connections, a timeout long enough for any page.
 
-    `fresh_query`: each request adds a parameter no page reads (`drawn=<n>`), so no kept copy
-    (kzcn.page_cache) answers it and the view runs every time."""
+    `fresh_query`: each request adds a parameter no page reads (`drawn=<run>-<thread>-<n>`), so no
+    kept copy (kzcn.page_cache) answers it and the view runs every time."""
     threads = max(1, min(connections, 2))
-    script_args = [f"{name}: {value}" for name, value in headers.items()] + (["fresh-query"] if fresh_query else [])
+    fresh = [f"fresh-query={os.getpid()}.{next(RUN_NUMBERS)}"] if fresh_query else []
+    script_args = [f"{name}: {value}" for name, value in headers.items()] + fresh
     return [
         wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "60s",
         "-s", str(SCRIPT), url, "--", *script_args,

@@ -16,8 +16,10 @@ function init(args)
   for _, line in ipairs(args) do
     local name, value = line:match("^([^:]+):%s*(.*)$")
     if name then wrk.headers[name] = value end
-    -- "fresh-query": every request a query no one asked for before, so no kept copy can answer it
-    if line == "fresh-query" then fresh_query = true end
+    -- "fresh-query=<run>": every request a query no one asked for before (the run's own mark, the
+    -- thread, a counter), so no kept copy can answer it
+    local run = line:match("^fresh%-query=(.+)$")
+    if run then fresh_query = run end
   end
   statuses = {}
 end
@@ -29,7 +31,7 @@ function request()
   wrk.headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", thread_number, math.floor(counter / 250) % 250, counter % 250 + 1)
   if fresh_query then
     local separator = wrk.path:find("?", 1, true) and "&" or "?"
-    return wrk.format(nil, string.format("%s%sdrawn=%d-%d", wrk.path, separator, thread_number, counter))
+    return wrk.format(nil, string.format("%s%sdrawn=%s-%d-%d", wrk.path, separator, fresh_query, thread_number, counter))
   end
   return wrk.format()
 end

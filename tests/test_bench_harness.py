@@ -151,6 +151,67 @@ def test_wrk_is_told_the_connections_duration_script_and_headers():
     assert "function done(" in wrk.SCRIPT.read_text() and "percentile(95)" in wrk.SCRIPT.read_text()
 
 
+def test_the_rounds_of_a_page_make_one_measurement_weighted_by_their_requests():
+    slow = wrk.Measurement(requests=100, seconds=1.0, p50_ms=40.0, p95_ms=80.0, p99_ms=90.0, max_ms=120.0,
+                           statuses={"200": 100})  # fmt: skip
+    fast = wrk.Measurement(requests=300, seconds=1.0, p50_ms=20.0, p95_ms=40.0, p99_ms=50.0, max_ms=60.0,
+                           statuses={"200": 299, "500": 1}, socket_errors=2)  # fmt: skip
+    both = wrk.combined([slow, fast])
+    assert (both.requests, both.seconds, both.per_second) == (400, 2.0, 200.0)
+    assert (both.p50_ms, both.p95_ms, both.p99_ms, both.max_ms) == (25.0, 50.0, 60.0, 120.0)
+    assert both.statuses == {"200": 399, "500": 1} and both.socket_errors == 2
+    assert both.unexpected("200") == {"500": 1, "socket errors or timeouts": 2}  # an error in any round counts
+    assert wrk.combined([slow]) is slow
+
+
+def test_each_drawn_run_asks_for_queries_no_earlier_run_asked_for():
+    """A second round of a drawn page must not repeat the first round's queries: the server kept
+    those pages, and would answer them without running the view."""
+    url, headers = "http://127.0.0.1:1/en/reports/", {"X-Forwarded-Proto": "https"}
+    first, second = (wrk.command(url, connections=4, seconds=1, headers=headers, fresh_query=True) for _ in "12")
+    marks = [next(arg for arg in command if arg.startswith("fresh-query=")) for command in (first, second)]
+    assert marks[0] != marks[1]
+    assert not any(a.startswith("fresh-query") for a in wrk.command(url, connections=4, seconds=1, headers=headers))
+    script = wrk.SCRIPT.read_text()
+    assert 'line:match("^fresh%-query=(.+)$")' in script and "drawn=%s-%d-%d" in script
+
+
+def test_each_size_has_its_own_database_and_redis_database_that_the_bench_owns():
+    url = "postgres://postgres@127.0.0.1:5432/kzcn_bench"
+    assert public_pages.sized_database_url(url, 1000) == "postgres://postgres@127.0.0.1:5432/kzcn_bench_1000"
+    assert public_pages.owns(public_pages.sized_database_url(url, 100_000))
+    assert public_pages.numbered_cache_url("redis://127.0.0.1:6379/7", 0) == "redis://127.0.0.1:6379/7"
+    assert public_pages.numbered_cache_url("redis://127.0.0.1:6379/7", 1) == "redis://127.0.0.1:6379/8"
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_the_sizes_take_turns_page_by_page_and_round_by_round(monkeypatch, tmp_path):
+    """Both sizes are served at once and measured in alternation (small, large; large, small), so
+    that the machine's drift over minutes falls on both sizes alike instead of passing for growth."""
+    turns = []
+
+    def measure_page(page, result, site, args, rounds):
+        turns.append((page.label, site.size))
+        rounds["cold"].setdefault(site.size, []).append(measured(10.0 + len(turns)))
+
+    monkeypatch.setattr(public_pages, "measure_page", measure_page)
+    monkeypatch.setattr(public_pages, "warm_up", lambda listed, port: None)
+    sites = [
+        public_pages.Site(size, f"postgres:///kzcn_bench_{size}", "redis:///7", 0, tmp_path, targets=TARGETS)
+        for size in (1000, 100_000)
+    ]
+    args = public_pages.parse_args(["--only", "search rare", "--rounds", "2"])
+    results = {}
+    public_pages.measure_sites(sites, results, args)
+    labels = list(dict.fromkeys(label for label, _ in turns))
+    assert labels == [BASELINE, STATIC_FILE, next(label for label in labels if label.startswith("search rare"))]
+    for label in labels:
+        assert [size for seen, size in turns if seen == label] == [1000, 100_000, 100_000, 1000]
+    rare = results[labels[-1]]
+    # Its turns were the 9th to the 12th: a steady drift (+1 ms a turn) gives both sizes the same mean.
+    assert rare.cold[1000].p50_ms == (19.0 + 22.0) / 2 == rare.cold[100_000].p50_ms == (20.0 + 21.0) / 2
+
+
 # The pages ----------------------------------------------------------------------------------------
 
 
