@@ -226,11 +226,14 @@ def places():
     ]
     tables = ["impacts_impactreport", "impacts_reportcategory"]
     with connection.cursor() as db:
+        db.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not db.fetchone()[0]:
+            pytest.skip("the planner's visibility figure is written by a superuser (as in CI: postgres)")
         db.execute(f"ANALYZE {', '.join(tables)}")
         # ... and as VACUUM would have: every page marked all-visible, as the site's tables are
         # after autovacuum (and the bench's after its VACUUM), which is what makes a count from an
         # index alone cheaper than one that reads rows. Only the planner's figure: in the test's
-        # transaction, undone at its end (the test database's owner may write the catalogue).
+        # transaction, undone at its end.
         db.execute("UPDATE pg_class SET relallvisible = relpages WHERE relname = ANY(%s)", [tables])
     return reports
 
