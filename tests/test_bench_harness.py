@@ -171,9 +171,7 @@ def test_each_drawn_run_asks_for_queries_no_earlier_run_asked_for():
     first, second = (wrk.command(url, connections=4, seconds=1, headers=headers, fresh_query=True) for _ in "12")
     marks = [next(arg for arg in command if arg.startswith("fresh-query=")) for command in (first, second)]
     assert marks[0] != marks[1]
-    assert not any(a.startswith("fresh-query") for a in wrk.command(url, connections=4, seconds=1, headers=headers))
-    script = wrk.SCRIPT.read_text()
-    assert 'line:match("^fresh%-query=(.+)$")' in script and "drawn=%s-%d-%d" in script
+    assert "drawn=%s-%d-%d" in wrk.SCRIPT.read_text()  # the run's mark, the thread, the request
 
 
 def test_each_size_has_its_own_database_and_redis_database_that_the_bench_owns():
