@@ -91,8 +91,11 @@ class ImpactReportFilter(FormDrawnOnce, django_filters.FilterSet):
     )
     has_photos = django_filters.BooleanFilter(label=_("With photos"), method="filter_has_photos")
     ongoing = django_filters.BooleanFilter(label=_("Still going on"))
+    # The default (empty) order ranks a search by relevance when it has at most 1,000 matches
+    # (impacts.search.ranked), and lists newest first otherwise: offered first, so that a search
+    # typed into the form is ranked unless the visitor chooses an order.
     ordering = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=ORDERING_CHOICES, method="order", empty_label=None
+        label=_("Sort by"), choices=ORDERING_CHOICES, method="order", empty_label=_("Best match, then newest")
     )
 
     class Meta:
@@ -103,12 +106,13 @@ class ImpactReportFilter(FormDrawnOnce, django_filters.FilterSet):
         # Newest first unless a search ranks by relevance; an explicit "sort by" wins.
         queryset = super().filter_queryset(queryset.order_by(*ORDERINGS["newest"]))
         words = self.form.cleaned_data.get("q") or ""
-        if words.split() and connection.vendor == "postgresql":
-            # After every filter, so how many match is about what the visitor asked for.
-            if self.searches_all_published():
-                queryset = full_text.with_known_count(queryset, words)
-            if not self.form.cleaned_data.get("ordering"):
-                queryset = full_text.ranked(queryset, words)
+        if not words.split():
+            return queryset
+        # After every filter, so how many match is about what the visitor asked for.
+        if self.searches_all_published() and connection.vendor == "postgresql":
+            queryset = full_text.with_known_count(queryset, words)
+        if not self.form.cleaned_data.get("ordering"):  # "Best match, then newest"
+            queryset = full_text.ranked(queryset, words)
         return queryset
 
     def searches_all_published(self) -> bool:

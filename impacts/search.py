@@ -25,9 +25,11 @@ The cost of a search must not grow with the number of reports. So:
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
+
+from kzcn.casefold import contains_text
 
 from .models import ImpactReport, SearchWord
 
@@ -108,8 +110,8 @@ def with_known_count(queryset: QuerySet, words: str) -> QuerySet:
 
 
 def ranked(queryset: QuerySet, words: str) -> QuerySet:
-    """The matches by relevance when there are at most RANKED_CANDIDATES of them; otherwise as
-    they are (newest first).
+    """The matches by relevance (ts_rank; on SQLite, words in the title) when there are at most
+    RANKED_CANDIDATES of them; otherwise as they are (newest first).
 
     Ranking a word found in half of 100,000 reports would compute ts_rank for 50,000 rows on every
     page view; for such a broad word the newest matches are as good an answer, and they come
@@ -120,12 +122,19 @@ def ranked(queryset: QuerySet, words: str) -> QuerySet:
     """
     matches = count_up_to(queryset, RANKED_CANDIDATES)
     if matches <= RANKED_CANDIDATES:
-        rank = SearchRank(document(), query(words))
+        rank = SearchRank(document(), query(words)) if connection.vendor == "postgresql" else title_matches(words)
         queryset = queryset.annotate(rank=rank).order_by("-rank", *queryset.query.order_by)
     # The pager counts the same rows up to the same cap: it reuses this count. (A queryset derived
     # from this one, e.g. filtered further, is a clone without the attribute, so it counts afresh.)
     queryset.counted_up_to = (RANKED_CANDIDATES, matches)
     return queryset
+
+
+def title_matches(words: str) -> Case:
+    """SQLite's rank (development, which has no ts_rank): how many of the words the public title
+    holds, so that the reports about the words come before those that only mention them."""
+    in_title = [Case(When(contains_text("public_title", word), then=1), default=0) for word in words.split()]
+    return sum(in_title[1:], in_title[0])
 
 
 class CappedPaginator(Paginator):

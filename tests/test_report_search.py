@@ -125,6 +125,41 @@ def test_a_narrow_word_is_ranked_by_relevance_and_a_broad_word_lists_the_newest_
     assert listed(client, q="dust")[0] == ["Smoke", "Night noise", "Dust on the roofs"]
 
 
+FORM_DEFAULTS = {  # what the list's filter form sends when only the words are typed
+    "project": "", "sector": "", "region": "", "category": "", "severity": "", "reporter_type": "",
+    "observed_from": "", "observed_to": "", "has_photos": "unknown", "ongoing": "unknown", "ordering": "",
+}  # fmt: skip
+
+
+def test_a_search_from_the_form_shows_the_best_match_first_unless_another_order_is_chosen(client):
+    """The form's default order is "Best match, then newest": PostgreSQL ranks by relevance,
+    SQLite (development) puts the reports with the words in their title first."""
+    published("Dust on the roofs", text="Dust again, dust everywhere.", day=1)  # the best match, oldest
+    published("Night noise", text="Some dust.", day=3)
+    published("Smoke", text="Dust too.", day=2)
+
+    titles, text = listed(client, q="dust", **FORM_DEFAULTS)
+    assert titles == ["Dust on the roofs", "Night noise", "Smoke"]
+    assert '<option value="" selected>Best match, then newest</option>' in text
+    assert listed(client, q="dust", **{**FORM_DEFAULTS, "ordering": "newest"})[0] == [
+        "Night noise",
+        "Smoke",
+        "Dust on the roofs",
+    ]
+    assert listed(client, q="dust", **{**FORM_DEFAULTS, "ordering": "oldest"})[0][0] == "Dust on the roofs"
+    # Without words there is nothing to match: the default order is the newest first.
+    assert listed(client, **FORM_DEFAULTS)[0] == ["Night noise", "Smoke", "Dust on the roofs"]
+
+
+def test_the_best_match_order_pages_through_every_match_once(client):
+    for day in range(1, 26):
+        published(f"Dust report {day}" if day % 5 == 0 else f"Report {day}", text="Some dust.", day=day)
+    first, _ = listed(client, q="dust", **FORM_DEFAULTS)
+    second, _ = listed(client, q="dust", page=2, **FORM_DEFAULTS)
+    assert first[:5] == [f"Dust report {day}" for day in (25, 20, 15, 10, 5)]
+    assert len(first) == 20 and len(second) == 5 and not set(first) & set(second)
+
+
 def test_exports_and_the_api_keep_every_match_of_a_broad_word(client, monkeypatch):
     monkeypatch.setattr("impacts.search.RANKED_CANDIDATES", 2)
     for day in range(1, 6):
@@ -148,10 +183,9 @@ def test_past_the_cap_the_list_says_more_than_and_counts_no_further(client, monk
     with CaptureQueriesContext(connection) as queries:
         titles, text = listed(client, q="dust")
     assert heading(text) == "More than 3 reports match"
-    # Ranked (PostgreSQL): numbered pages reach the first 3 (equal ranks: newest). Unranked (SQLite):
-    # newest first, in keyset pages that go on past the cap (impacts.keyset).
-    reached = 3 if connection.vendor == "postgresql" else 5
-    assert titles == ["Dust 5", "Dust 4", "Dust 3", "Dust 2", "Dust 1"][:reached]
+    # Ranked (fewer matches than RANKED_CANDIDATES): numbered pages reach the first 3 (equal ranks:
+    # newest first).
+    assert titles == ["Dust 5", "Dust 4", "Dust 3"]
     counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
     assert any("LIMIT 4)" in sql for sql in counts), counts  # the pager reads cap + 1 rows at most
     assert all(re.search(r"LIMIT \d+\) subquery$", sql) for sql in counts), counts  # no count is unbounded
