@@ -545,7 +545,7 @@ def measure_page(page: Page, result: PageResult, site: Site, args: argparse.Name
         status, headers, body = get(port, page.path)
         result.bytes[size] = len(body)
         if page.map_data:  # as nginx would send it compressed: for information, the goal is on the bytes above
-            print(f"  {page.label}: {len(body):,} bytes, {len(gzip.compress(body)):,} gzipped ({page.path})")
+            print(f"  {page.label} @{size:,}: {len(body):,} bytes, {len(gzip.compress(body)):,} gzipped ({page.path})")
         if status != 200:
             result.problems.append(f"answered {status} at {size:,}")
         result.validators[size] = validators(headers) if status == 200 else None
