@@ -554,7 +554,7 @@ def measure_page(page: Page, result: PageResult, site: Site, args: argparse.Name
         if status != 200:
             result.problems.append(f"answered {status} at {size:,}")
         result.validators[size] = validators(headers) if status == 200 else None
-        if page.cacheable:
+        if status == 200 and page.cacheable:
             check_conditional(page, result, site)
     conditional = result.validators[size]
     if conditional is None:
@@ -687,27 +687,25 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} CPUs)"
 
 
-def prepare(sites: list[Site], args: argparse.Namespace) -> None:
-    """Each size's database: the first migrated with the catalogue loaded, the others copied from it,
-    then each given its reports (the same first reports at every size: one seed, in the same steps)."""
+def prepare(sites: list[Site]) -> None:
+    """Each size's database, smallest first: the first migrated with the catalogue loaded, each next
+    one a copy of the one before to which the difference in reports is added (so the first reports
+    are the same rows at every size, and none is written twice)."""
     from django.core.management import call_command
-    from django.db import connection
 
     from tests.live import servers
 
-    first = sites[0]
-    use_database(first.database_url)
-    call_command("migrate", verbosity=0)
-    call_command("import_projects", verbosity=0)
-    connection.close()
-    for site in sites[1:]:
-        recreate_database(site.database_url, template=database_name(first.database_url))
+    rng, seeded, previous = random.Random(16), 0, None
     for site in sites:
+        if previous:
+            use_database(previous.database_url)  # closes this process's connection: the copy needs none
+            recreate_database(site.database_url, template=database_name(previous.database_url))
         use_database(site.database_url)
-        rng, seeded, seconds = random.Random(16), 0, 0.0
-        for size in (s.size for s in sites if s.size <= site.size):
-            seconds += synthetic_reports.seed(size - seeded, seeded, rng, owned=True)
-            seeded = size
+        if not previous:
+            call_command("migrate", verbosity=0)
+            call_command("import_projects", verbosity=0)
+        seconds = synthetic_reports.seed(site.size - seeded, seeded, rng, owned=True)
+        seeded, previous = site.size, site
         flush_cache(site.cache_url)
         (site.folder / "var").mkdir(parents=True)
         site.env = production_environment(site.folder / "var", site.database_url, site.cache_url, site.port)
@@ -732,7 +730,7 @@ def run(args: argparse.Namespace, database_url: str, cache_url: str, folder: Pat
     )
     exports = []
     try:
-        prepare(sites, args)
+        prepare(sites)
         use_database(sites[0].database_url)  # the smallest: the filters whose first page is full there
         targets = find_targets(static_file_path(sites[0].folder / "var"))
         for site in sites:
@@ -743,7 +741,7 @@ def run(args: argparse.Namespace, database_url: str, cache_url: str, folder: Pat
         results: dict[str, PageResult] = {}
         measure_sites(sites, results, args)
         largest = sites[-1]
-        if not args.only and len(sites) > 1:
+        if not args.only:
             for other in sites[:-1]:  # the export alone on the machine
                 other.server.stop()
                 other.server = None

@@ -109,7 +109,7 @@ class ImpactReportFilter(FormDrawnOnce, django_filters.FilterSet):
         if not words.split():
             return queryset
         # After every filter, so how many match is about what the visitor asked for.
-        if self.searches_all_published() and connection.vendor == "postgresql":
+        if self.searches_all_published():
             queryset = full_text.with_known_count(queryset, words)
         if not self.form.cleaned_data.get("ordering"):  # "Best match, then newest"
             queryset = full_text.ranked(queryset, words)

@@ -102,9 +102,10 @@ def known_matches_at_least(words: str) -> int:
 def with_known_count(queryset: QuerySet, words: str) -> QuerySet:
     """Mark the search of all published reports as past the pager's cap when the word counts say so,
     so that neither ranked() nor the pager counts it (count_up_to() reads the mark). Only for a
-    queryset with no other filter than the words: the counts are of all published reports."""
+    queryset with no other filter than the words: the counts are of all published reports. On SQLite
+    (no word counts: they are kept by PostgreSQL triggers) the queryset is left to be counted."""
     cap = CappedPaginator.cap
-    if known_matches_at_least(words) > cap:
+    if connection.vendor == "postgresql" and known_matches_at_least(words) > cap:
         queryset.counted_up_to = (cap, cap + 1)  # as count_up_to() would have counted, without reading a match
     return queryset
 
