@@ -160,6 +160,27 @@ def test_the_best_match_order_pages_through_every_match_once(client):
     assert len(first) == 20 and len(second) == 5 and not set(first) & set(second)
 
 
+HOSTILE_WORDS = [
+    "%", "_", "%%dust", "\\", "'", "' OR 1=1 --", '"', '"unclosed', "dust' ; DROP TABLE impacts_impactreport; --",
+    "<script>alert(1)</script>", "-", "---", "or", "!()&|:*", "dust" * 200, "\u202edust", "ДУСТ%",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("words", HOSTILE_WORDS)
+def test_hostile_words_in_the_best_match_order_are_only_words(client, words):
+    """Whatever is typed, the default order ranks it as plain words: never a server error, LIKE's
+    wildcards and SQL's quotes match only themselves, markup is shown escaped, and no report that
+    does not hold the words is listed."""
+    published("Dust on the roofs", text="Dust again.", day=1)
+    published("Night noise", text="Loud trucks.", day=2)
+    response = client.get("/en/reports/", {"q": words, **FORM_DEFAULTS})
+    assert response.status_code == 200
+    titles = [report.public_title for report in response.context["page"].object_list]
+    assert "Night noise" not in titles
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    assert ImpactReport.objects.count() == 2
+
+
 def test_exports_and_the_api_keep_every_match_of_a_broad_word(client, monkeypatch):
     monkeypatch.setattr("impacts.search.RANKED_CANDIDATES", 2)
     for day in range(1, 6):
